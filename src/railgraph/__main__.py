@@ -1,0 +1,5 @@
+"""``python -m railgraph``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""``railgraph build``: load, infer, validate and write ``dist/`` atomically.
+
+Everything is written into a temporary folder beside the output folder and swapped in only when
+the whole build succeeded, so a failed build leaves an earlier output folder untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalogue import Catalogue
+from .export import get_format
+from .validation import ValidationReport
+
+DEFAULT_FORMATS = ("ttl", "nt", "jsonld")
+Step = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build produced (``written`` is empty when the catalogue did not conform)."""
+
+    out: Path
+    report: ValidationReport
+    written: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.conforms
+
+
+def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORMATS,
+          step: Step = lambda name: None) -> BuildResult:
+    """Infer, validate and, when the catalogue conforms, write every export into ``out``."""
+    chosen = [get_format(name) for name in formats]
+    step("infer")
+    _ = catalogue.inferred
+    step("validate")
+    report = catalogue.validate()
+    result = BuildResult(out, report)
+    if not report.conforms:
+        return result
+    step("export")
+    files: dict[str, bytes] = {}
+    for fmt in chosen:
+        files[f"catalogue{fmt.extension}"] = catalogue.export(fmt.name)
+    files["inferred.ttl"] = catalogue.export("ttl", inferred=True)
+    files["inferred.nt"] = catalogue.export("nt", inferred=True)
+    files["validation.json"] = report.to_json().encode("utf-8")
+    if report.graph is not None:
+        files["validation.ttl"] = report.graph.serialize(format="turtle", encoding="utf-8")
+    step("write")
+    write_atomically(out, files)
+    result.written = {name: len(data) for name, data in files.items()}
+    return result
+
+
+def write_atomically(out: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` into a fresh folder and swap it in for ``out`` in one rename."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    retired: Path | None = None
+    try:
+        for name, data in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if out.exists():
+            retired = out.parent / f".{out.name}.old-{os.getpid()}"
+            if retired.exists():
+                shutil.rmtree(retired)
+            out.rename(retired)
+        staging.rename(out)
+    except BaseException:
+        if retired is not None and not out.exists():
+            retired.rename(out)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write one file through a temporary sibling and a rename."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

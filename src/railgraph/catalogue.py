@@ -1,0 +1,245 @@
+"""The ``Catalogue``: the one core object every shell (CLI, API, server, exporters) goes through.
+
+It owns the asserted graphs (one named graph per source file), the inferred graph (kept apart),
+the shapes and the named queries, and delegates each concern to its own module.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.query import Result
+from rdflib.term import Node
+
+from . import inference, loading, validation
+from .errors import InputError, UsageError
+from .export import get_format, serialize
+from .export.rdf import load_context
+from .namespaces import INFERRED_GRAPH, RDF, RG, SH, SKOS
+from .queries import NamedQuery, QueryLibrary
+from .resources import find_root
+from .settings import Settings
+
+#: Kinds of entry and the class that marks them, in the order ``info`` lists them.
+ENTRY_KINDS: dict[str, URIRef] = {
+    "tool": RG.Tool,
+    "metric": RG.Metric,
+    "licence": RG.Licence,
+    "use-case": RG.UseCase,
+    "model": RG.Model,
+    "organisation": RG.Organisation,
+}
+
+#: Licence properties that identify a licence besides its IRI.
+LICENCE_IDENTIFIERS = (RG.scancodeKey, RG.spdxId, RG.huggingFaceId)
+
+
+class Catalogue:
+    """A loaded catalogue: ontology, vocabularies, data, shapes and named queries."""
+
+    def __init__(self, root: Path, sources: list[loading.Source], shapes: Graph,
+                 queries: QueryLibrary, settings: Settings) -> None:
+        self.root = root
+        self.sources = sources
+        self.shapes = shapes
+        self.queries = queries
+        self.settings = settings
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, root: Path | str | None = None, data: Sequence[Path | str] = (),
+             settings: Settings | None = None) -> Catalogue:
+        """Load the catalogue at ``root`` (see :func:`railgraph.resources.find_root`).
+
+        ``data`` names extra data folders loaded beside the root's ``data/``.
+        """
+        settings = settings or Settings.resolve()
+        root_path = find_root(root if root is not None else settings["root"])
+        folders = [root_path / "ontology", root_path / "data"]
+        for extra in data:
+            folder = Path(extra)
+            if not folder.is_dir():
+                raise UsageError(f"data folder {folder} does not exist")
+            folders.append(folder)
+        limits = {"max_bytes": settings["max_file_bytes"],
+                  "max_literal_chars": settings["max_literal_chars"]}
+        sources = loading.load_sources(root_path, folders, **limits)
+        shapes = loading.new_graph()
+        for path in loading.source_files(root_path / "shapes"):
+            shapes += loading.parse_file(path, **limits)
+        return cls(root_path, sources, shapes, QueryLibrary(root_path / "queries"), settings)
+
+    def add_file(self, path: Path | str) -> loading.Source:
+        """Parse one more file into the catalogue (replacing the source of the same path)."""
+        path = Path(path)
+        graph = loading.parse_file(path, max_bytes=self.settings["max_file_bytes"],
+                                   max_literal_chars=self.settings["max_literal_chars"])
+        relative = loading._relative(path, self.root, path.parent)
+        source = loading.Source(path, loading.graph_iri_for(relative), graph)
+        self.sources = [s for s in self.sources if s.path.resolve() != path.resolve()] + [source]
+        self._forget()
+        return source
+
+    def _forget(self) -> None:
+        for name in ("asserted", "inferred", "dataset"):
+            self.__dict__.pop(name, None)
+
+    # -- graphs --------------------------------------------------------------------------------
+
+    @cached_property
+    def asserted(self) -> Graph:
+        """Every asserted triple (ontology, vocabularies and data) in one graph."""
+        graph = loading.new_graph()
+        for source in self.sources:
+            graph += source.graph
+        return graph
+
+    @cached_property
+    def inferred(self) -> Graph:
+        """What OWL 2 RL adds to the asserted triples, never mixed into them."""
+        return inference.infer(self.asserted)
+
+    @cached_property
+    def dataset(self) -> Dataset:
+        """Named graphs per source plus the inferred graph; the default graph is their union."""
+        dataset = Dataset(default_union=True)
+        for source in self.sources:
+            dataset.graph(source.graph_iri).__iadd__(source.graph)
+        dataset.graph(INFERRED_GRAPH).__iadd__(self.inferred)
+        return dataset
+
+    def union(self) -> Graph:
+        """Asserted plus inferred triples in one plain graph."""
+        graph = loading.new_graph()
+        graph += self.asserted
+        graph += self.inferred
+        return graph
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def validate(self, paths: Iterable[Path | str] = ()) -> validation.ValidationReport:
+        """SHACL-validate the catalogue; with ``paths``, add those files and report only on them."""
+        added = [self.add_file(p) for p in paths]
+        report = validation.validate(self.union(), self.shapes, self.locate)
+        if added:
+            subjects = {s for source in added for s in source.graph.subjects()}
+            report.results = [r for r in report.results if URIRef(r.focus_node) in subjects]
+        return report
+
+    def locate(self, node: Node) -> tuple[str, int | None] | None:
+        """The source file (relative to the root) and line that describe ``node``."""
+        for source in self.sources:
+            if (node, None, None) in source.graph:
+                try:
+                    text = source.path.read_text(encoding="utf-8")
+                except OSError:
+                    text = ""
+                return self._display_path(source.path), _line_of_subject(text, str(node))
+        return None
+
+    def _display_path(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def named_query(self, name: str) -> NamedQuery:
+        return self.queries.get(name)
+
+    def query(self, name_or_text: str, **params: str) -> Result:
+        """Run a named query (by name) or an ad hoc SPARQL query (text) on asserted + inferred."""
+        if _looks_like_sparql(name_or_text):
+            if params:
+                raise UsageError("parameters can only be given to named queries")
+            return self._run(name_or_text, {}, origin=None)
+        return self.run_named(self.queries.get(name_or_text), params)
+
+    def run_named(self, named: NamedQuery, params: dict[str, str]) -> Result:
+        """Run a parsed query file (possibly one outside the catalogue's queries/ folder)."""
+        return self._run(named.text, named.bindings(params), origin=named.path)
+
+    def _run(self, text: str, bindings: dict[str, Any], origin: Path | None) -> Result:
+        try:
+            return self.dataset.query(text, initBindings=bindings)
+        except Exception as exc:  # rdflib's SPARQL parser raises pyparsing and other errors
+            line = getattr(exc, "lineno", None)
+            column = getattr(exc, "col", None)
+            raise InputError(f"SPARQL query cannot be run: {_first_line(exc)}",
+                             path=origin or "<query>", line=line, column=column,
+                             hint="check the query syntax at that position") from exc
+
+    # -- identifiers ---------------------------------------------------------------------------
+
+    def resolve(self, identifier: str, kind: str | None = None) -> URIRef:
+        """The IRI of an entry given by IRI, slug, or for a licence a ScanCode, SPDX or HF id."""
+        kinds = [kind] if kind else list(ENTRY_KINDS)
+        candidates: dict[str, URIRef] = {}
+        for each in kinds:
+            for subject in set(self.union().subjects(RDF.type, ENTRY_KINDS[each])):
+                if isinstance(subject, URIRef):
+                    candidates[str(subject)] = subject
+                    candidates[str(subject).rsplit("/", 1)[-1]] = subject
+                    if each == "licence":
+                        for prop in LICENCE_IDENTIFIERS:
+                            for value in self.asserted.objects(subject, prop):
+                                candidates[str(value)] = subject
+        if identifier in candidates:
+            return candidates[identifier]
+        close = difflib.get_close_matches(identifier, candidates, n=3, cutoff=0.6)
+        what = kind or "entry"
+        raise UsageError(f"unknown {what} {identifier!r}",
+                         hint=f"did you mean {', '.join(close)}?" if close else
+                         f"`railgraph query entries-by-kind` lists the known {what} ids")
+
+    # -- export and counts ---------------------------------------------------------------------
+
+    @cached_property
+    def jsonld_context(self) -> dict[str, Any]:
+        return load_context(self.root / "ontology" / "context.jsonld")
+
+    def export(self, format_name: str, *, inferred: bool = False) -> bytes:
+        """The asserted catalogue (or, with ``inferred``, the inferred triples) in a format."""
+        graph = self.inferred if inferred else self.asserted
+        return serialize(graph, get_format(format_name), self.jsonld_context)
+
+    def counts(self) -> dict[str, Any]:
+        """Entries per kind, concepts per scheme, triples, shapes and queries."""
+        union = self.union()
+        entries = {kind: len(set(union.subjects(RDF.type, cls))) for kind, cls in ENTRY_KINDS.items()}
+        entries["responsible-ai-licence"] = len(set(union.subjects(RDF.type, RG.ResponsibleAILicence)))
+        entries["use-restriction"] = len(set(union.subjects(RDF.type, RG.UseRestriction)))
+        schemes: dict[str, int] = {}
+        for scheme in sorted(set(self.asserted.subjects(RDF.type, SKOS.ConceptScheme))):
+            schemes[str(scheme).rsplit("/", 1)[-1]] = len(set(self.asserted.subjects(SKOS.inScheme, scheme)))
+        shapes = {s for s in self.shapes.subjects(RDF.type, None)
+                  if isinstance(s, URIRef) and self.shapes.value(s, SH.message) is not None}
+        return {
+            "entries": entries,
+            "concept_schemes": schemes,
+            "triples": {"asserted": len(self.asserted), "inferred": len(self.inferred)},
+            "sources": len(self.sources),
+            "shapes": len(shapes),
+            "named_queries": len(self.queries),
+        }
+
+
+def _line_of_subject(text: str, iri: str) -> int | None:
+    index = text.find(f"<{iri}>")
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def _looks_like_sparql(text: str) -> bool:
+    return any(ch.isspace() or ch == "{" for ch in text.strip())
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

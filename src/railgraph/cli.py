@@ -1,0 +1,256 @@
+"""The ``railgraph`` command: a thin shell over :class:`railgraph.Catalogue`.
+
+Results go to stdout, diagnostics to stderr. Exit codes: 0 success, 1 the data does not conform,
+2 bad input or usage, 3 a remote service failed (see docs/errors.md).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from ._version import __version__
+from .errors import RailgraphError, UsageError
+from .settings import SETTINGS, Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+
+
+def catalogue_options(command: F) -> F:
+    """--root and --data, shared by every command that loads the catalogue."""
+    command = click.option("--data", "data", multiple=True, type=click.Path(path_type=Path),
+                           help="Extra data folder loaded beside the root's data/ (repeatable).")(command)
+    command = click.option("--root", type=click.Path(path_type=Path), default=None,
+                           help="Catalogue root (default: current folder, else the shipped copy).")(command)
+    return command
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """Show a spinner while a step runs and report its time when it took over a second."""
+    started = time.perf_counter()
+    if stderr.is_terminal:
+        with stderr.status(f"{label}…"):
+            yield
+    else:
+        yield
+    elapsed = time.perf_counter() - started
+    if elapsed >= 1.0:
+        stderr.print(f"[dim]{label}: {elapsed:.1f} s[/dim]")
+
+
+def open_catalogue(root: Path | None, data: tuple[Path, ...]) -> Any:
+    from .catalogue import Catalogue
+
+    with step("loading the catalogue"):
+        return Catalogue.load(root=root, data=data, settings=Settings.resolve({"root": root}))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="railgraph")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """railgraph: the linked-data catalogue of trustworthy-AI tools and responsible AI licences."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@catalogue_options
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: dist). Replaced atomically.")
+@click.option("--formats", default="ttl,nt,jsonld", show_default=True,
+              help="Comma-separated export formats: ttl, nt, jsonld.")
+@click.option("--no-site", is_flag=True,
+              help="Skip the static HTML site (this version does not build one yet).")
+def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
+          no_site: bool) -> None:
+    """Load, infer, validate and export the catalogue into dist/."""
+    from .build import build as run_build
+
+    started = time.perf_counter()
+    catalogue = open_catalogue(root, data)
+    out_dir = out or Path(Settings.resolve()["out"])
+    names = tuple(f.strip() for f in formats.split(",") if f.strip())
+    with step("building"):
+        result = run_build(catalogue, out_dir, names)
+    report = result.report
+    if not result.ok:
+        click.echo(report.to_text(), err=True)
+        stderr.print(f"build failed: the catalogue does not conform; {out_dir} was left as it was")
+        sys.exit(1)
+    counts = catalogue.counts()
+    entries = ", ".join(f"{n} {k}" for k, n in counts["entries"].items())
+    click.echo(f"built {out_dir}/ in {time.perf_counter() - started:.1f} s")
+    click.echo(f"  entries: {entries}")
+    click.echo(f"  triples: {counts['triples']['asserted']:,} asserted, "
+               f"{counts['triples']['inferred']:,} inferred")
+    click.echo(f"  validation: conforms, {len(report.warnings)} warning(s)")
+    for name, size in sorted(result.written.items()):
+        click.echo(f"  {name}: {size:,} bytes")
+
+
+@cli.command()
+@catalogue_options
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "ttl"]), default="text",
+              show_default=True, help="Report format.")
+def validate(root: Path | None, data: tuple[Path, ...], paths: tuple[Path, ...], fmt: str) -> None:
+    """SHACL-validate the catalogue; with PATHs, check those files within it."""
+    catalogue = open_catalogue(root, data)
+    with step("validating"):
+        report = catalogue.validate(paths)
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "ttl":
+        click.echo(report.graph.serialize(format="turtle") if report.graph is not None else "")
+    else:
+        click.echo(report.to_text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command()
+@catalogue_options
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="K=V", help="Query parameter (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(SELECT_FORMATS + GRAPH_FORMATS), default=None,
+              help="Output format (default: table for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE).")
+def query(root: Path | None, data: tuple[Path, ...], name: str, params: tuple[str, ...],
+          fmt: str | None) -> None:
+    """Run a named query, a .rq FILE, or SPARQL read from stdin (-)."""
+    from .output import write_result
+    from .queries import parse_query_file
+
+    values = _parse_params(params)
+    catalogue = open_catalogue(root, data)
+    with step("querying"):
+        if name == "-":
+            result = catalogue.query(sys.stdin.read(), **values)
+        elif name.endswith(".rq") or Path(name).is_file():
+            result = catalogue.run_named(parse_query_file(Path(name)), values)
+        else:
+            result = catalogue.query(name, **values)
+    rows = write_result(result, fmt, sys.stdout)
+    if rows is not None:
+        stderr.print(f"[dim]{rows} row(s)[/dim]")
+
+
+def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {item!r} is not KEY=VALUE")
+        values[key.strip()] = value
+    return values
+
+
+@cli.command()
+@catalogue_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def queries(root: Path | None, data: tuple[Path, ...], fmt: str) -> None:
+    """List the named queries with their parameters."""
+    from .queries import QueryLibrary
+    from .resources import find_root
+
+    library = QueryLibrary(find_root(root) / "queries")
+    if fmt == "json":
+        click.echo(json.dumps([{
+            "name": q.name, "title": q.title, "description": q.description, "form": q.form,
+            "parameters": [{"name": p.name, "type": p.type, "required": p.required,
+                            "default": p.default, "allowed": list(p.allowed)} for p in q.parameters],
+        } for q in library], indent=2))
+        return
+    for named in library:
+        click.echo(f"{named.name}  —  {named.title}")
+        if named.description:
+            click.echo(f"    {named.description}")
+        for parameter in named.parameters:
+            click.echo(f"    --param {parameter.describe()}")
+
+
+@cli.command()
+@catalogue_options
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), required=True, help="Export format.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File to write (default: stdout). Written atomically.")
+@click.option("--inferred", is_flag=True, help="Export the inferred triples instead of the asserted ones.")
+def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None, inferred: bool) -> None:
+    """Export the catalogue in one RDF format."""
+    catalogue = open_catalogue(root, data)
+    with step(f"exporting {fmt}"):
+        payload = catalogue.export(fmt, inferred=inferred)
+    if out is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+        return
+    from .build import write_file_atomically
+
+    write_file_atomically(out, payload)
+    stderr.print(f"wrote {out} ({len(payload):,} bytes)")
+
+
+@cli.command()
+@catalogue_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def info(root: Path | None, data: tuple[Path, ...], fmt: str) -> None:
+    """Counts per class and concept scheme, the version and the settings."""
+    catalogue = open_catalogue(root, data)
+    counts = catalogue.counts()
+    settings = {s.name: catalogue.settings[s.name] for s in SETTINGS}
+    settings["root"] = str(catalogue.root)
+    if fmt == "json":
+        click.echo(json.dumps({"version": __version__, **counts, "settings": settings}, indent=2,
+                              default=str))
+        return
+    click.echo(f"railgraph {__version__}")
+    click.echo(f"catalogue root: {catalogue.root}")
+    click.echo("entries:")
+    for kind, number in counts["entries"].items():
+        click.echo(f"  {kind:<24} {number:>7,}")
+    click.echo("concept schemes (concepts):")
+    for scheme, number in counts["concept_schemes"].items():
+        click.echo(f"  {scheme:<24} {number:>7,}")
+    click.echo(f"triples: {counts['triples']['asserted']:,} asserted, "
+               f"{counts['triples']['inferred']:,} inferred, in {counts['sources']} source files")
+    click.echo(f"shapes: {counts['shapes']}   named queries: {counts['named_queries']}")
+    click.echo("settings:")
+    for setting in SETTINGS:
+        click.echo(f"  {setting.name:<18} = {settings[setting.name]!s:<40} ({setting.env})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn railgraph errors into their exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="railgraph", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except click.exceptions.Abort:
+        stderr.print("aborted")
+        sys.exit(130)
+    except RailgraphError as exc:
+        if debug:
+            raise
+        stderr.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)

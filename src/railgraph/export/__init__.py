@@ -1,0 +1,7 @@
+"""Export formats: one registry of name, media type, file extension and writer."""
+
+from __future__ import annotations
+
+from .rdf import FORMATS, Format, get_format, serialize
+
+__all__ = ["FORMATS", "Format", "get_format", "serialize"]

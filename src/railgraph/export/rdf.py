@@ -1,0 +1,60 @@
+"""Serialise graphs as Turtle, N-Triples and JSON-LD (compacted with the shipped context)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format."""
+
+    name: str
+    media_type: str
+    extension: str
+    rdflib_name: str
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("ttl", "text/turtle", ".ttl", "turtle"),
+    Format("nt", "application/n-triples", ".nt", "nt"),
+    Format("jsonld", "application/ld+json", ".jsonld", "json-ld"),
+)}
+
+
+def get_format(name: str) -> Format:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UsageError(f"unknown export format {name!r}",
+                         hint=f"choose one of {', '.join(FORMATS)}") from None
+
+
+def load_context(path: Path) -> dict[str, Any]:
+    """The JSON-LD context object shipped at ``path`` (the inner ``@context`` value)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    context = document.get("@context", document)
+    if not isinstance(context, dict):
+        raise UsageError(f"{path}: the @context must be an object")
+    return context
+
+
+def serialize(graph: Graph, fmt: Format, context: dict[str, Any] | None = None) -> bytes:
+    """The bytes of ``graph`` in ``fmt``; N-Triples lines are sorted so dumps diff cleanly."""
+    if fmt.name == "nt":
+        text = graph.serialize(format="nt", encoding="utf-8")
+        lines = sorted(set(line for line in text.decode("utf-8").splitlines() if line.strip()))
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt.name == "jsonld":
+        text = graph.serialize(format="json-ld", context=context or {}, auto_compact=True, indent=2,
+                               sort_keys=True)
+        return text.encode("utf-8") if isinstance(text, str) else text
+    data = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    return data

@@ -1,0 +1,53 @@
+"""OWL 2 RL inference with owlrl, kept apart from the asserted triples.
+
+owlrl computes the closure on a copy; railgraph keeps only what is new and useful to a reader or
+a query: no triples about the OWL/RDFS vocabulary itself, no reflexive ``owl:sameAs``, no
+``rdf:type owl:Thing``/``rdfs:Resource`` and no typing of literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import owlrl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .loading import new_graph
+from .namespaces import OWL, RDF, RDFS
+
+_VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), "http://www.w3.org/2001/XMLSchema#")
+_TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class}
+
+
+def infer(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    """Return the triples OWL 2 RL entails from ``asserted`` that ``asserted`` does not hold."""
+    closure = Graph()
+    for triple in asserted:
+        closure.add(triple)
+    before = set(closure)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                           datatype_axioms=False).expand(closure)
+    inferred = new_graph()
+    for triple in closure:
+        if triple not in before and _is_informative(triple):
+            inferred.add(triple)
+    return inferred
+
+
+def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
+    s, p, o = triple
+    if isinstance(s, Literal):
+        return False
+    if isinstance(s, URIRef) and str(s).startswith(_VOCABULARY_NAMESPACES):
+        return False
+    if p == OWL.sameAs:
+        return False
+    if p == RDF.type and (o in _TRIVIAL_TYPES or isinstance(o, Literal)):
+        return False
+    if p in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty) \
+            and (s == o or o in _TRIVIAL_TYPES):
+        return False
+    if isinstance(o, Literal) and p == RDF.type:
+        return False
+    return not (isinstance(s, BNode) and p == RDF.type and o == OWL.Thing)

@@ -1,0 +1,134 @@
+"""Read source files into named graphs, one per file, with located errors.
+
+Each file is parsed into a graph of its own first, so a file that fails to parse adds nothing;
+only then is it added to the catalogue's dataset under ``graph/{path relative to the root}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+
+from .errors import InputError
+from .namespaces import BASE, GRAPH, PREFIXES
+
+FORMATS = {".ttl": "turtle", ".nt": "nt"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One parsed source file and the named graph that holds it."""
+
+    path: Path
+    graph_iri: URIRef
+    graph: Graph
+
+
+def graph_iri_for(relative: str) -> URIRef:
+    """The named-graph IRI of a source file, from its path relative to the catalogue root."""
+    return GRAPH[relative.replace("\\", "/")]
+
+
+def source_files(folder: Path) -> list[Path]:
+    """RDF files below ``folder`` in a stable order."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in FORMATS and p.is_file())
+
+
+def new_graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def parse_file(path: Path, *, max_bytes: int, max_literal_chars: int) -> Graph:
+    """Parse one file strictly into a new graph or raise a located :class:`InputError`."""
+    fmt = FORMATS.get(path.suffix)
+    if fmt is None:
+        raise InputError(f"unsupported file type {path.suffix!r}", path=path,
+                         hint=f"railgraph reads {', '.join(sorted(FORMATS))} files")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file is {size:,} bytes, more than the {max_bytes:,} allowed", path=path,
+                             hint="split the file, or raise RAILGRAPH_MAX_FILE_BYTES")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        raise InputError("file is not UTF-8", path=path, line=line, column=column,
+                         hint="save the file as UTF-8") from exc
+    graph = new_graph()
+    try:
+        graph.parse(data=text, format=fmt, publicID=BASE)
+    except Exception as exc:  # rdflib raises several unrelated types for bad syntax
+        line, column = _syntax_position(exc, data)
+        reason = _syntax_reason(exc)
+        raise InputError(f"invalid {fmt} syntax: {reason}", path=path, line=line, column=column,
+                         hint="fix the syntax at that position; `rapper -c` or an editor with "
+                              "Turtle support shows the same spot") from exc
+    for term in _long_literals(graph, max_literal_chars):
+        raise InputError(f"a literal of {len(term):,} characters exceeds the "
+                         f"{max_literal_chars:,} allowed", path=path,
+                         line=_line_of(text, str(term)[:40]),
+                         hint="shorten it, or raise RAILGRAPH_MAX_LITERAL_CHARS")
+    return graph
+
+
+def _long_literals(graph: Graph, limit: int) -> list[Literal]:
+    return [o for o in graph.objects() if isinstance(o, Literal) and len(o) > limit][:1]
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+def _syntax_position(exc: Exception, data: bytes) -> tuple[int | None, int | None]:
+    offset = getattr(exc, "_i", None)
+    source = getattr(exc, "_str", None)
+    if isinstance(offset, int) and isinstance(source, bytes):
+        return _position(source, offset)
+    match = re.search(r"line (\d+)", str(exc))
+    if match:
+        return int(match.group(1)), None
+    return None, None
+
+
+def _syntax_reason(exc: Exception) -> str:
+    why = getattr(exc, "_why", None)
+    if why:
+        return str(why)
+    first = str(exc).strip().splitlines()
+    return first[0] if first else type(exc).__name__
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def load_sources(root: Path, folders: list[Path], *, max_bytes: int,
+                 max_literal_chars: int) -> list[Source]:
+    """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name)."""
+    sources: list[Source] = []
+    for folder in folders:
+        for path in source_files(folder):
+            graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
+            sources.append(Source(path, graph_iri_for(_relative(path, root, folder)), graph))
+    return sources
+
+
+def _relative(path: Path, root: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # an extra --data folder outside the root: name it by its own folder name
+        return (Path(folder.resolve().name) / path.resolve().relative_to(folder.resolve())).as_posix()
