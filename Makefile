@@ -1,0 +1,30 @@
+# railgraph — `make run` builds the catalogue, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-slow install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, then build the catalogue into dist/ and print a summary.
+run: $(STAMP)
+	$(BIN)/railgraph build
+
+## Install the test extras and run the fast test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
+## The slow suite: packaging (wheel installed offline into a fresh venv) and soak tests.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow -q
+
+clean:
+	rm -rf dist build .pytest_cache

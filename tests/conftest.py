@@ -1,0 +1,65 @@
+"""Shared fixtures: the real catalogue, loaded once, and a CLI runner."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import railgraph
+from railgraph.catalogue import Catalogue
+from railgraph.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+ID = "https://w3id.org/railgraph/id/"
+VOCAB = "https://w3id.org/railgraph/vocab/"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The repository's catalogue with inference done (shared: do not add files to it)."""
+    loaded = railgraph.load(ROOT)
+    _ = loaded.inferred
+    return loaded
+
+
+@pytest.fixture()
+def fresh_catalogue() -> Catalogue:
+    """A catalogue of its own, for tests that add files to it."""
+    return railgraph.load(ROOT)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture()
+def run_cli(monkeypatch: pytest.MonkeyPatch):
+    """Run ``railgraph ARGS`` in-process; returns exit code, stdout and stderr."""
+
+    def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> Run:
+        monkeypatch.chdir(cwd)
+        out, err = io.StringIO(), io.StringIO()
+        out.buffer = io.BytesIO()  # type: ignore[attr-defined]
+        monkeypatch.setattr(sys, "stdout", out)
+        monkeypatch.setattr(sys, "stderr", err)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        from railgraph import cli as cli_module
+
+        monkeypatch.setattr(cli_module.stderr, "file", err)
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        text = out.getvalue() + out.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+        return Run(code, text, err.getvalue())
+
+    return run
