@@ -7,6 +7,8 @@ the shapes and the named queries, and delegates each concern to its own module.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -103,7 +105,25 @@ class Catalogue:
     @cached_property
     def inferred(self) -> Graph:
         """What OWL 2 RL adds to the asserted triples, never mixed into them."""
-        return inference.infer(self.asserted)
+        return inference.infer_cached(self.asserted, self.source_digest(), self.cache_dir())
+
+    def source_digest(self) -> str:
+        """A digest of every source file's path and content (changes when any source changes)."""
+        digest = hashlib.sha256()
+        for source in sorted(self.sources, key=lambda s: str(s.graph_iri)):
+            digest.update(str(source.graph_iri).encode() + b"\0")
+            digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def cache_dir(self) -> Path | None:
+        """Where derived results are remembered: the setting, else a folder in the root."""
+        setting = self.settings["cache_dir"]
+        if setting == "none":
+            return None
+        if setting:
+            return Path(setting)
+        return self.root / ".railgraph-cache" if os.access(self.root, os.W_OK) else \
+            Path.home() / ".cache" / "railgraph"
 
     @cached_property
     def dataset(self) -> Dataset:
@@ -163,8 +183,17 @@ class Catalogue:
         return self.run_named(self.queries.get(name_or_text), params)
 
     def run_named(self, named: NamedQuery, params: dict[str, str]) -> Result:
-        """Run a parsed query file (possibly one outside the catalogue's queries/ folder)."""
-        return self._run(named.text, named.bindings(params), origin=named.path)
+        """Run a parsed query file (possibly one outside the catalogue's queries/ folder).
+
+        An IRI parameter may also be given as an entry id (slug, licence identifier) or a
+        concept's slug or notation; it is resolved to its IRI first.
+        """
+        resolved = dict(params)
+        for parameter in named.parameters:
+            value = params.get(parameter.name)
+            if parameter.type == "iri" and value is not None and ":" not in value:
+                resolved[parameter.name] = str(self.resolve_any(value))
+        return self._run(named.text, named.bindings(resolved), origin=named.path)
 
     def _run(self, text: str, bindings: dict[str, Any], origin: Path | None) -> Result:
         try:
@@ -198,6 +227,37 @@ class Catalogue:
         raise UsageError(f"unknown {what} {identifier!r}",
                          hint=f"did you mean {', '.join(close)}?" if close else
                          f"`railgraph query entries-by-kind` lists the known {what} ids")
+
+    def resolve_concept(self, identifier: str) -> URIRef:
+        """The IRI of a concept given by IRI, ``scheme/slug``, slug or notation."""
+        candidates: dict[str, URIRef] = {}
+        for concept in set(self.asserted.subjects(RDF.type, SKOS.Concept)):
+            if not isinstance(concept, URIRef):
+                continue
+            text = str(concept)
+            candidates[text] = concept
+            candidates["/".join(text.rsplit("/", 2)[-2:])] = concept
+            candidates.setdefault(text.rsplit("/", 1)[-1], concept)
+            for notation in self.asserted.objects(concept, SKOS.notation):
+                candidates.setdefault(str(notation), concept)
+        if identifier in candidates:
+            return candidates[identifier]
+        close = difflib.get_close_matches(identifier, candidates, n=3, cutoff=0.6)
+        raise UsageError(f"unknown concept {identifier!r}",
+                         hint=f"did you mean {', '.join(close)}?" if close else
+                         "`railgraph query facet-counts` lists every concept")
+
+    def resolve_any(self, identifier: str) -> URIRef:
+        """An entry id, else a concept id (see :meth:`resolve` and :meth:`resolve_concept`)."""
+        try:
+            return self.resolve(identifier)
+        except UsageError as not_an_entry:
+            try:
+                return self.resolve_concept(identifier)
+            except UsageError as not_a_concept:
+                hints = [e.hint for e in (not_an_entry, not_a_concept) if e.hint and "did you" in e.hint]
+                raise UsageError(f"unknown entry or concept {identifier!r}",
+                                 hint=" or ".join(hints) or "give a full IRI") from None
 
     # -- export and counts ---------------------------------------------------------------------
 

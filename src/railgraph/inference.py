@@ -7,7 +7,11 @@ a query: no triples about the OWL/RDFS vocabulary itself, no reflexive ``owl:sam
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
@@ -51,3 +55,38 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
     if isinstance(o, Literal) and p == RDF.type:
         return False
     return not (isinstance(s, BNode) and p == RDF.type and o == OWL.Thing)
+
+
+def infer_cached(asserted: Graph, source_digest: str, cache_dir: Path | None) -> Graph:
+    """:func:`infer`, remembered on disk under a key made of the sources' content.
+
+    ``source_digest`` must change whenever any source file changes. Nothing is cached when the
+    inferred triples hold blank nodes (their labels do not survive a new parse of the sources).
+    """
+    if cache_dir is None:
+        return infer(asserted)
+    key = hashlib.sha256(f"{owlrl.__version__}\n{source_digest}".encode()).hexdigest()[:32]
+    cached = cache_dir / f"inferred-{key}.nt"
+    if cached.is_file():
+        graph = new_graph()
+        graph.parse(cached, format="nt")
+        return graph
+    inferred = infer(asserted)
+    if not any(isinstance(term, BNode) for triple in inferred for term in triple):
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".inferred-")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(inferred.serialize(format="nt", encoding="utf-8"))
+            os.replace(temporary, cached)
+            _prune(cache_dir, keep=8)
+        except OSError:
+            pass  # a read-only place: the cache is an optimisation only
+    return inferred
+
+
+def _prune(cache_dir: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recent cached closures."""
+    entries = sorted(cache_dir.glob("inferred-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        stale.unlink(missing_ok=True)

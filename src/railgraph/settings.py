@@ -54,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("out", "dist", "Folder `railgraph build` writes into (replaced atomically).", flag="--out"),
     Setting("store", None, "Path of a persistent store for the built catalogue (none: in memory).",
             flag="--store"),
+    Setting("cache_dir", None, "Folder for derived results such as inferred triples (default: "
+            ".railgraph-cache in the catalogue root when writable, else ~/.cache/railgraph; "
+            "'none' turns caching off)."),
     Setting("query_deadline", 10.0, "Seconds a query on the endpoint may run before it is stopped.",
             parse=_positive_float),
     Setting("row_cap", 10_000, "Most rows the endpoint returns for one query (named exports and the "

@@ -1,0 +1,146 @@
+"""The command line: exit codes, stdout for results and stderr for diagnostics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import ID, TESTS
+
+BIGCODE = ID + "licence/bigcode-openrail-m-license-agreement"
+
+
+def test_validate_the_repository_data_conforms(run_cli) -> None:
+    result = run_cli("validate")
+    assert result.code == 0, result.out + result.err
+    assert "conforms: 0 violation(s)" in result.out
+
+
+def test_validate_json_report_is_data(run_cli) -> None:
+    result = run_cli("validate", "--format", "json")
+    report = json.loads(result.out)
+    assert report["conforms"] is True and report["violations"] == 0
+
+
+def test_invalid_example_exits_1_with_a_located_message(run_cli) -> None:
+    example = TESTS / "data" / "invalid" / "EntryTitleShape.ttl"
+    result = run_cli("validate", str(example))
+    assert result.code == 1
+    assert "Violation" in result.out and "dct:title" in result.out
+    assert f"{example.name}:" in result.out  # file and line of the focus node
+
+
+def test_unreadable_input_exits_2(run_cli, tmp_path: Path) -> None:
+    result = run_cli("validate", str(tmp_path / "missing.ttl"))
+    assert result.code == 2
+    assert "missing.ttl" in result.err and "cannot read" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_unknown_query_exits_2_with_suggestions(run_cli) -> None:
+    result = run_cli("query", "licence-restriction")
+    assert result.code == 2
+    assert "unknown query 'licence-restriction'" in result.err
+    assert "did you mean" in result.err
+    assert result.out == ""
+
+
+def test_query_table_and_csv(run_cli) -> None:
+    table = run_cli("query", "licence-restrictions", "--param", f"licence={BIGCODE}")
+    assert table.code == 0
+    assert "malware-generation" in table.out
+    assert "14 row(s)" in table.err
+    csv = run_cli("query", "licence-restrictions", "--param", f"licence={BIGCODE}", "--format", "csv")
+    header, *body = csv.out.strip().splitlines()
+    assert header.startswith("clauseId,label,restrictedUse")
+    assert len(body) == 14
+
+
+def test_query_json_is_sparql_results_json(run_cli) -> None:
+    result = run_cli("query", "licence-ancestors", "--format", "json")
+    document = json.loads(result.out)
+    assert document["head"]["vars"][:2] == ["ancestor", "title"]
+    assert len(document["results"]["bindings"]) == 3
+
+
+def test_query_tsv_uses_sparql_term_syntax(run_cli) -> None:
+    result = run_cli("query", "licence-ancestors", "--format", "tsv")
+    header, first, *_ = result.out.splitlines()
+    assert header.startswith("?ancestor\t?title")
+    assert first.startswith("<https://w3id.org/railgraph/id/licence/")
+
+
+def test_ad_hoc_query_from_stdin(run_cli) -> None:
+    result = run_cli("query", "-", stdin="ASK { ?s a <https://w3id.org/railgraph/ontology#Licence> }")
+    assert result.code == 0 and result.out.strip() == "true"
+
+
+def test_construct_query_from_a_file_gives_turtle(run_cli, tmp_path: Path) -> None:
+    query = tmp_path / "licences.rq"
+    query.write_text("CONSTRUCT { ?l a <https://w3id.org/railgraph/ontology#Licence> } "
+                     "WHERE { ?l a <https://w3id.org/railgraph/ontology#Licence> }", encoding="utf-8")
+    result = run_cli("query", str(query), "--format", "nt")
+    assert result.code == 0
+    assert f"<{BIGCODE}>" in result.out
+
+
+def test_sparql_syntax_error_exits_2(run_cli) -> None:
+    result = run_cli("query", "-", stdin="SELECT * WHERE { ?s ?p }")
+    assert result.code == 2
+    assert "SPARQL query cannot be run" in result.err
+
+
+def test_table_format_for_a_graph_query_is_a_usage_error(run_cli) -> None:
+    result = run_cli("query", "-", "--format", "csv", stdin="CONSTRUCT WHERE { ?s a ?o }")
+    assert result.code == 2 and "gives a graph" in result.err
+
+
+def test_bad_param_syntax_exits_2(run_cli) -> None:
+    result = run_cli("query", "licence-models", "--param", "licence")
+    assert result.code == 2 and "KEY=VALUE" in result.err
+
+
+def test_queries_lists_names_and_parameters(run_cli) -> None:
+    result = run_cli("queries")
+    assert result.code == 0
+    assert "licence-restrictions" in result.out and "--param licence (iri" in result.out
+
+
+def test_info_prints_counts_and_settings(run_cli) -> None:
+    result = run_cli("info", "--format", "json")
+    info = json.loads(result.out)
+    assert info["entries"]["responsible-ai-licence"] == 5
+    assert info["entries"]["use-restriction"] == 62
+    assert info["concept_schemes"]["lifecycle-stage"] == 6
+    assert set(info["settings"]) >= {"base_iri", "query_deadline", "row_cap"}
+
+
+def test_export_to_a_file(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "catalogue.nt"
+    result = run_cli("export", "--format", "nt", "--out", str(out))
+    assert result.code == 0
+    assert f"<{BIGCODE}>" in out.read_text(encoding="utf-8")
+
+
+def test_build_writes_dist_and_a_summary(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = run_cli("build", "--out", str(out))
+    assert result.code == 0, result.err
+    assert "validation: conforms" in result.out
+    assert (out / "catalogue.jsonld").is_file()
+
+
+def test_version(run_cli) -> None:
+    from railgraph import __version__
+
+    result = run_cli("--version")
+    assert result.code == 0 and __version__ in result.out
+
+
+def test_module_entry_point_runs() -> None:
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "railgraph", "--help"], capture_output=True,
+                               text=True, check=False)
+    assert completed.returncode == 0 and "railgraph" in completed.stdout
