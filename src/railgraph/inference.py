@@ -1,8 +1,10 @@
-"""OWL 2 RL inference with owlrl, kept apart from the asserted triples.
+"""OWL 2 RL inference, kept apart from the asserted triples.
 
-owlrl computes the closure on a copy; railgraph keeps only what is new and useful to a reader or
-a query: no triples about the OWL/RDFS vocabulary itself, no reflexive ``owl:sameAs``, no
-``rdf:type owl:Thing``/``rdfs:Resource`` and no typing of literals.
+:func:`infer` uses the fast pass of :mod:`railgraph.reasoning` (owlrl on the schema, a compiled
+pass on the data) and falls back to owlrl's full closure, the reference, when the ontology uses an
+axiom the fast pass does not implement. Either way railgraph keeps only what is new and useful to
+a reader or a query: no triples about the OWL/RDFS vocabulary itself, no reflexive ``owl:sameAs``,
+no ``rdf:type owl:Thing``/``rdfs:Resource`` and no typing of literals.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from . import reasoning
 from .loading import new_graph
 from .namespaces import OWL, RDF, RDFS
 
@@ -24,8 +27,19 @@ _VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), "http://www.w3.org/2001
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class}
 
 
-def infer(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
+def infer(asserted: Graph) -> Graph:
     """Return the triples OWL 2 RL entails from ``asserted`` that ``asserted`` does not hold."""
+    if not reasoning.supported(asserted):
+        return infer_with_owlrl(asserted)
+    inferred = new_graph()
+    for triple in reasoning.entailed(asserted):
+        if _is_informative(triple):
+            inferred.add(triple)
+    return inferred
+
+
+def infer_with_owlrl(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    """The reference: owlrl's full OWL 2 RL closure, filtered like :func:`infer`."""
     closure = Graph()
     for triple in asserted:
         closure.add(triple)

@@ -1,0 +1,181 @@
+"""Fast OWL 2 RL inference: owlrl closes the schema once, a compiled pass applies it to the data.
+
+owlrl (:func:`railgraph.inference.infer`) stays the reference semantics; it re-scans the whole
+graph on every round and needs minutes on the catalogue with its licence register. The ontology
+only uses the axioms below, so their consequences on instance data are computed here, in time
+linear in the data per round, from the closure owlrl computes on the schema alone:
+
+* ``rdfs:subClassOf`` (cax-sco), ``rdfs:subPropertyOf`` (prp-spo1)
+* ``rdfs:domain`` and ``rdfs:range`` (prp-dom, prp-rng)
+* ``owl:inverseOf`` (prp-inv1, prp-inv2), ``owl:SymmetricProperty`` (prp-symp)
+* ``owl:TransitiveProperty`` (prp-trp), ``owl:propertyChainAxiom`` of two steps (prp-spo2)
+
+:func:`supported` tells whether a schema uses only these; when it does not, railgraph falls back
+to owlrl. ``tests/test_reasoning.py`` proves both give the same triples.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import owlrl
+from rdflib import BNode, Graph, Literal
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from .namespaces import OWL, RDF, RDFS
+
+Triple = tuple[Node, Node, Node]
+
+#: Predicates and types that make a triple part of the schema.
+SCHEMA_PREDICATES = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
+                     OWL.propertyChainAxiom, OWL.equivalentClass, OWL.equivalentProperty}
+SCHEMA_TYPES = {OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.ObjectProperty,
+                OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.Class, RDFS.Class, RDF.Property,
+                OWL.Ontology}
+#: Axioms this module cannot apply; a schema using them is reasoned over by owlrl alone.
+UNSUPPORTED = {OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.hasKey, OWL.sameAs,
+               OWL.differentFrom, OWL.AllDifferent, OWL.intersectionOf, OWL.unionOf, OWL.oneOf,
+               OWL.someValuesFrom, OWL.allValuesFrom, OWL.hasValue, OWL.maxCardinality,
+               OWL.maxQualifiedCardinality, OWL.complementOf, OWL.disjointWith,
+               OWL.propertyDisjointWith, OWL.AsymmetricProperty, OWL.IrreflexiveProperty,
+               OWL.ReflexiveProperty, OWL.Restriction}
+
+
+def split(asserted: Graph) -> tuple[Graph, list[Triple]]:
+    """The schema triples (with their RDF lists) and the rest."""
+    schema = Graph()
+    data: list[Triple] = []
+    for s, p, o in asserted:
+        if p in SCHEMA_PREDICATES or (p == RDF.type and o in SCHEMA_TYPES):
+            schema.add((s, p, o))
+            if p == OWL.propertyChainAxiom:
+                for node in _list_nodes(asserted, o):
+                    for triple in asserted.triples((node, None, None)):
+                        schema.add(triple)
+        else:
+            data.append((s, p, o))
+    return schema, data
+
+
+def supported(asserted: Graph) -> bool:
+    """True when the data uses no OWL construct this pass does not implement."""
+    return not any(p in UNSUPPORTED or o in UNSUPPORTED for _, p, o in asserted
+                   if p in UNSUPPORTED or p == RDF.type or p in SCHEMA_PREDICATES)
+
+
+class Schema:
+    """The closed schema, indexed for the instance rules."""
+
+    def __init__(self, closed: Graph) -> None:
+        self.superclasses: dict[Node, set[Node]] = defaultdict(set)
+        self.superproperties: dict[Node, set[Node]] = defaultdict(set)
+        self.domains: dict[Node, set[Node]] = defaultdict(set)
+        self.ranges: dict[Node, set[Node]] = defaultdict(set)
+        self.inverses: dict[Node, set[Node]] = defaultdict(set)
+        self.chains: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)  # first step -> (second, result)
+        for s, o in closed.subject_objects(RDFS.subClassOf):
+            if s != o:
+                self.superclasses[s].add(o)
+        for s, o in closed.subject_objects(OWL.equivalentClass):
+            self.superclasses[s].add(o)
+            self.superclasses[o].add(s)
+        for s, o in closed.subject_objects(RDFS.subPropertyOf):
+            if s != o:
+                self.superproperties[s].add(o)
+        for s, o in closed.subject_objects(OWL.equivalentProperty):
+            self.superproperties[s].add(o)
+            self.superproperties[o].add(s)
+        for s, o in closed.subject_objects(RDFS.domain):
+            self.domains[s].add(o)
+        for s, o in closed.subject_objects(RDFS.range):
+            self.ranges[s].add(o)
+        for s, o in closed.subject_objects(OWL.inverseOf):
+            self.inverses[s].add(o)
+            self.inverses[o].add(s)
+        self.transitive = set(closed.subjects(RDF.type, OWL.TransitiveProperty))
+        for prop in set(closed.subjects(RDF.type, OWL.SymmetricProperty)):
+            self.inverses[prop].add(prop)
+        for result, head in closed.subject_objects(OWL.propertyChainAxiom):
+            steps = list(Collection(closed, head))
+            if len(steps) != 2:
+                raise ValueError(f"property chain of {len(steps)} steps on {result}")
+            self.chains[steps[0]].append((steps[1], result))
+        self.chain_seconds = {second for pairs in self.chains.values() for second, _ in pairs}
+
+
+def close_schema(schema: Graph) -> Graph:
+    """owlrl's closure of the schema alone (small: milliseconds to a second)."""
+    closed = Graph()
+    for triple in schema:
+        closed.add(triple)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
+                           datatype_axioms=False).expand(closed)
+    return closed
+
+
+def entailed(asserted: Graph) -> set[Triple]:
+    """Every triple OWL 2 RL entails from ``asserted`` through the supported axioms."""
+    schema, data = split(asserted)
+    closed = close_schema(schema)
+    index = Schema(closed)
+    known: set[Triple] = set(asserted) | set(closed)
+    by_subject: dict[Node, list[Triple]] = defaultdict(list)
+    by_object: dict[Node, list[Triple]] = defaultdict(list)
+    pending: list[Triple] = list(known)
+    for triple in known:
+        by_subject[triple[0]].append(triple)
+        by_object[triple[2]].append(triple)
+
+    def add(triple: Triple) -> None:
+        if triple not in known:
+            known.add(triple)
+            pending.append(triple)
+            by_subject[triple[0]].append(triple)
+            by_object[triple[2]].append(triple)
+
+    while pending:
+        s, p, o = triple = pending.pop()
+        if p == RDF.type:
+            for superclass in index.superclasses.get(o, ()):
+                add((s, RDF.type, superclass))
+            continue
+        for superproperty in index.superproperties.get(p, ()):
+            add((s, superproperty, o))
+        for cls in index.domains.get(p, ()):
+            add((s, RDF.type, cls))
+        if not isinstance(o, Literal):
+            for cls in index.ranges.get(p, ()):
+                add((o, RDF.type, cls))
+            for inverse in index.inverses.get(p, ()):
+                add((o, inverse, s))
+        if p in index.transitive:
+            for _, p2, o2 in list(by_subject.get(o, ())):
+                if p2 == p:
+                    add((s, p, o2))
+            for s0, p0, _ in list(by_object.get(s, ())):
+                if p0 == p:
+                    add((s0, p, o))
+        for second, result in index.chains.get(p, ()):
+            for _, p2, o2 in list(by_subject.get(o, ())):
+                if p2 == second:
+                    add((s, result, o2))
+        if p in index.chain_seconds:
+            for first, pairs in index.chains.items():
+                for second, result in pairs:
+                    if second == p:
+                        for s0, p0, _ in list(by_object.get(s, ())):
+                            if p0 == first:
+                                add((s0, result, o))
+    return known - set(asserted)
+
+
+def _list_nodes(graph: Graph, head: Node) -> Iterable[Node]:
+    node = head
+    while isinstance(node, BNode):
+        yield node
+        node = graph.value(node, RDF.rest)
+
+
+__all__ = ["Schema", "close_schema", "entailed", "split", "supported"]
