@@ -54,19 +54,21 @@ def test_ancestors_of_bigcode_nearest_first(catalogue) -> None:
     assert [r["distance"] for r in found] == ["1", "2", "3"]
 
 
-def test_only_bigcode_forbids_generating_malware(catalogue) -> None:
+def test_of_the_five_rail_licences_only_bigcode_forbids_generating_malware(catalogue) -> None:
     found = rows(catalogue, "licences-forbidding-use", use=VOCAB + "restricted-use/malware-generation")
-    assert [(r["licence"], r["clauseId"]) for r in found] == [(BIGCODE, "c")]
+    assert [(r["licence"], r["clauseId"]) for r in found if r["licence"] in FIVE] == [(BIGCODE, "c")]
 
 
 def test_a_narrower_use_finds_the_clause_on_the_broader_one(catalogue) -> None:
-    found = rows(catalogue, "licences-forbidding-use", use=VOCAB + "restricted-use/ransomware-generation")
-    assert [(r["licence"], r["clauseId"]) for r in found] == [(BIGCODE, "c")]
+    broader = rows(catalogue, "licences-forbidding-use", use=VOCAB + "restricted-use/malware-generation")
+    narrower = rows(catalogue, "licences-forbidding-use", use=VOCAB + "restricted-use/ransomware-generation")
+    assert (BIGCODE, "c") in {(r["licence"], r["clauseId"]) for r in narrower}
+    assert {(r["licence"], r["clauseId"]) for r in broader} <= {(r["licence"], r["clauseId"]) for r in narrower}
 
 
 def test_medical_advice_is_forbidden_by_all_five(catalogue) -> None:
     found = rows(catalogue, "licences-forbidding-use", use=VOCAB + "restricted-use/medical-advice")
-    assert {r["licence"] for r in found} == set(FIVE)
+    assert {r["licence"] for r in found} >= set(FIVE)
 
 
 def test_creativeml_dropped_two_restrictions_of_bigscience(catalogue) -> None:
@@ -132,7 +134,15 @@ def test_unknown_parameter_is_refused_with_the_known_ones(catalogue) -> None:
 
 def test_iri_parameters_cannot_smuggle_query_text(catalogue) -> None:
     with pytest.raises(UsageError, match="absolute IRI"):
+        catalogue.query("licence-models", licence="http://x> } ; DROP ALL ; <y")
+    with pytest.raises(UsageError, match="unknown entry or concept"):
         catalogue.query("licence-models", licence="x> } ; DROP ALL ; <y")
+
+
+def test_iri_parameters_accept_entry_and_licence_ids(catalogue) -> None:
+    by_key = rows(catalogue, "licence-models", licence="bigcode-open-rail-m-v1")
+    by_hf_id = rows(catalogue, "licence-models", licence="bigcode-openrail-m")
+    assert by_key == by_hf_id == rows(catalogue, "licence-models", licence=BIGCODE)
 
 
 def test_unknown_query_suggests_close_names(catalogue) -> None:

@@ -22,7 +22,7 @@ from . import inference, loading, validation
 from .errors import InputError, UsageError
 from .export import get_format, serialize
 from .export.rdf import load_context
-from .namespaces import INFERRED_GRAPH, RDF, RG, SH, SKOS
+from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS
 from .queries import NamedQuery, QueryLibrary
 from .resources import find_root
 from .settings import Settings
@@ -89,7 +89,7 @@ class Catalogue:
         return source
 
     def _forget(self) -> None:
-        for name in ("asserted", "inferred", "dataset"):
+        for name in ("asserted", "inferred", "dataset", "_union", "_identifiers"):
             self.__dict__.pop(name, None)
 
     # -- graphs --------------------------------------------------------------------------------
@@ -134,8 +134,20 @@ class Catalogue:
         dataset.graph(INFERRED_GRAPH).__iadd__(self.inferred)
         return dataset
 
+    def curated(self) -> Graph:
+        """The asserted triples without the generated imports under ``data/register/``."""
+        graph = loading.new_graph()
+        for source in self.sources:
+            if not str(source.graph_iri).startswith(str(GRAPH["data/register/"])):
+                graph += source.graph
+        return graph
+
     def union(self) -> Graph:
-        """Asserted plus inferred triples in one plain graph."""
+        """Asserted plus inferred triples in one plain graph (built once; do not modify it)."""
+        return self._union
+
+    @cached_property
+    def _union(self) -> Graph:
         graph = loading.new_graph()
         graph += self.asserted
         graph += self.inferred
@@ -209,17 +221,9 @@ class Catalogue:
 
     def resolve(self, identifier: str, kind: str | None = None) -> URIRef:
         """The IRI of an entry given by IRI, slug, or for a licence a ScanCode, SPDX or HF id."""
-        kinds = [kind] if kind else list(ENTRY_KINDS)
         candidates: dict[str, URIRef] = {}
-        for each in kinds:
-            for subject in set(self.union().subjects(RDF.type, ENTRY_KINDS[each])):
-                if isinstance(subject, URIRef):
-                    candidates[str(subject)] = subject
-                    candidates[str(subject).rsplit("/", 1)[-1]] = subject
-                    if each == "licence":
-                        for prop in LICENCE_IDENTIFIERS:
-                            for value in self.asserted.objects(subject, prop):
-                                candidates[str(value)] = subject
+        for each in [kind] if kind else list(ENTRY_KINDS):
+            candidates.update(self._identifiers[each])
         if identifier in candidates:
             return candidates[identifier]
         close = difflib.get_close_matches(identifier, candidates, n=3, cutoff=0.6)
@@ -227,6 +231,23 @@ class Catalogue:
         raise UsageError(f"unknown {what} {identifier!r}",
                          hint=f"did you mean {', '.join(close)}?" if close else
                          f"`railgraph query entries-by-kind` lists the known {what} ids")
+
+    @cached_property
+    def _identifiers(self) -> dict[str, dict[str, URIRef]]:
+        """Per kind of entry: every id that names an entry (IRI, slug, licence identifiers)."""
+        index: dict[str, dict[str, URIRef]] = {}
+        union = self.union()
+        for kind, cls in ENTRY_KINDS.items():
+            names: dict[str, URIRef] = {}
+            for subject in sorted(s for s in set(union.subjects(RDF.type, cls)) if isinstance(s, URIRef)):
+                names[str(subject)] = subject
+                names.setdefault(str(subject).rsplit("/", 1)[-1], subject)
+                if kind == "licence":
+                    for prop in LICENCE_IDENTIFIERS:
+                        for value in union.objects(subject, prop):
+                            names.setdefault(str(value), subject)
+            index[kind] = names
+        return index
 
     def resolve_concept(self, identifier: str) -> URIRef:
         """The IRI of a concept given by IRI, ``scheme/slug``, slug or notation."""

@@ -204,6 +204,20 @@ def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None
     stderr.print(f"wrote {out} ({len(payload):,} bytes)")
 
 
+@cli.command(name="import")
+@catalogue_options
+@click.argument("kind", type=click.Choice(["register"]))
+def import_(root: Path | None, data: tuple[Path, ...], kind: str) -> None:
+    """Regenerate an imported source: `register` (ScanCode LicenseDB and SPDX License List)."""
+    from .register import import_register
+
+    catalogue = open_catalogue(root, data)
+    with step("importing the licence register"):
+        result = import_register(catalogue.root, catalogue.curated())
+    for relative, triples in sorted(result.written.items()):
+        click.echo(f"wrote {relative}: {triples:,} triples")
+
+
 @cli.command()
 @catalogue_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -104,7 +104,7 @@ def validate(data: Graph, shapes: Graph, locate: Locator | None = None) -> Valid
         raise ShapesError(f"the SHACL shapes could not be applied: {exc}",
                           hint="check shapes/*.ttl with `railgraph validate --debug`") from exc
     results = [_result(results_graph, node, locate or (lambda node: None))
-               for node in results_graph.subjects(predicate=SH.resultSeverity)]
+               for node in results_graph.objects(predicate=SH.result)]  # nested sh:detail are not results
     results.sort(key=lambda r: (list(Severity).index(r.severity), r.file or "", r.line or 0,
                                 r.focus_node, r.shape))
     return ValidationReport(results, results_graph)
