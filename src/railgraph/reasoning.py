@@ -69,31 +69,12 @@ class Schema:
     """The closed schema, indexed for the instance rules."""
 
     def __init__(self, closed: Graph) -> None:
-        self.superclasses: dict[Node, set[Node]] = defaultdict(set)
-        self.superproperties: dict[Node, set[Node]] = defaultdict(set)
-        self.domains: dict[Node, set[Node]] = defaultdict(set)
-        self.ranges: dict[Node, set[Node]] = defaultdict(set)
-        self.inverses: dict[Node, set[Node]] = defaultdict(set)
+        self.superclasses = _related(closed, RDFS.subClassOf, both_ways=OWL.equivalentClass)
+        self.superproperties = _related(closed, RDFS.subPropertyOf, both_ways=OWL.equivalentProperty)
+        self.domains = _related(closed, RDFS.domain)
+        self.ranges = _related(closed, RDFS.range)
+        self.inverses = _related(closed, OWL.inverseOf, both_ways=OWL.inverseOf)
         self.chains: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)  # first step -> (second, result)
-        for s, o in closed.subject_objects(RDFS.subClassOf):
-            if s != o:
-                self.superclasses[s].add(o)
-        for s, o in closed.subject_objects(OWL.equivalentClass):
-            self.superclasses[s].add(o)
-            self.superclasses[o].add(s)
-        for s, o in closed.subject_objects(RDFS.subPropertyOf):
-            if s != o:
-                self.superproperties[s].add(o)
-        for s, o in closed.subject_objects(OWL.equivalentProperty):
-            self.superproperties[s].add(o)
-            self.superproperties[o].add(s)
-        for s, o in closed.subject_objects(RDFS.domain):
-            self.domains[s].add(o)
-        for s, o in closed.subject_objects(RDFS.range):
-            self.ranges[s].add(o)
-        for s, o in closed.subject_objects(OWL.inverseOf):
-            self.inverses[s].add(o)
-            self.inverses[o].add(s)
         self.transitive = set(closed.subjects(RDF.type, OWL.TransitiveProperty))
         for prop in set(closed.subjects(RDF.type, OWL.SymmetricProperty)):
             self.inverses[prop].add(prop)
@@ -103,6 +84,19 @@ class Schema:
                 raise ValueError(f"property chain of {len(steps)} steps on {result}")
             self.chains[steps[0]].append((steps[1], result))
         self.chain_seconds = {second for pairs in self.chains.values() for second, _ in pairs}
+
+
+def _related(closed: Graph, predicate: Node, both_ways: Node | None = None) -> dict[Node, set[Node]]:
+    """Subject -> objects of ``predicate`` (no self-links), plus ``both_ways`` in both directions."""
+    related: dict[Node, set[Node]] = defaultdict(set)
+    for s, o in closed.subject_objects(predicate):
+        if s != o:
+            related[s].add(o)
+    if both_ways is not None:
+        for s, o in closed.subject_objects(both_ways):
+            related[s].add(o)
+            related[o].add(s)
+    return related
 
 
 def close_schema(schema: Graph) -> Graph:
