@@ -18,11 +18,11 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import inference, loading, validation
+from . import inference, licensing, loading, validation
 from .errors import InputError, UsageError
 from .export import get_format, serialize
 from .export.rdf import load_context
-from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS
+from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .resources import find_root
 from .settings import Settings
@@ -279,6 +279,27 @@ class Catalogue:
                 hints = [e.hint for e in (not_an_entry, not_a_concept) if e.hint and "did you" in e.hint]
                 raise UsageError(f"unknown entry or concept {identifier!r}",
                                  hint=" or ".join(hints) or "give a full IRI") from None
+
+    # -- licence reasoning ---------------------------------------------------------------------
+
+    def check_use(self, purpose: str, *, licence: str | None = None,
+                  model: str | None = None) -> licensing.UseCheck:
+        """May ``model`` (or anything under ``licence``) be used for ``purpose``, and which clauses say no."""
+        if (licence is None) == (model is None):
+            raise UsageError("give exactly one of a licence or a model")
+        subject = self.resolve(model, kind="model") if model else self.resolve(str(licence), kind="licence")
+        concept = self.resolve_concept(purpose)
+        if (concept, SKOS.inScheme, VOCAB["restricted-use"]) not in self.asserted:
+            raise UsageError(f"{purpose!r} is not a restricted use",
+                             hint="name a concept of https://w3id.org/railgraph/vocab/restricted-use, "
+                                  "e.g. malware-generation or medical-advice")
+        return licensing.check_use(self.union(), subject, concept, is_model=model is not None)
+
+    def diff(self, licence_a: str, licence_b: str) -> list[licensing.Difference]:
+        """What licence B added, dropped or changed relative to licence A."""
+        a = self.resolve(licence_a, kind="licence")
+        b = self.resolve(licence_b, kind="licence")
+        return licensing.diff(self.union(), a, b)
 
     # -- export and counts ---------------------------------------------------------------------
 

@@ -204,6 +204,58 @@ def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None
     stderr.print(f"wrote {out} ({len(payload):,} bytes)")
 
 
+@cli.command(name="check-use")
+@catalogue_options
+@click.option("--licence", default=None, help="Licence id: IRI, slug, ScanCode key, SPDX or HF id.")
+@click.option("--model", default=None, help="Model id: IRI, slug or Hugging Face id.")
+@click.option("--purpose", required=True, help="Restricted-use concept: IRI, slug or notation.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check_use(root: Path | None, data: tuple[Path, ...], licence: str | None, model: str | None,
+              purpose: str, fmt: str) -> None:
+    """May a model or licence be used for PURPOSE? Exit 1 when forbidden or conditional."""
+    catalogue = open_catalogue(root, data)
+    result = catalogue.check_use(purpose, licence=licence, model=model)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(f"{result.verdict}: {result.purpose_label} ({result.purpose})")
+        for finding in result.findings:
+            qualifiers = "".join([f"; scope: {', '.join(finding.scopes)}" if finding.scopes else "",
+                                  f"; unless: {', '.join(finding.unless)}" if finding.unless else ""])
+            click.echo(f"  {finding.verdict}: {finding.licence_title}, {finding.section} "
+                       f"clause {finding.clause_id}: {finding.label}{qualifiers}")
+            click.echo(f"    <{finding.clause}>" + (f"  text: {finding.text_location}"
+                                                    if finding.text_location else ""))
+        click.echo("licences considered:")
+        for considered in result.considered:
+            click.echo(f"  {considered.title} <{considered.licence}>: {considered.reason}")
+        if not result.considered:
+            click.echo("  none: the model names no licence in the catalogue")
+    sys.exit(0 if result.verdict == "unrestricted" else 1)
+
+
+@cli.command()
+@catalogue_options
+@click.argument("licence_a")
+@click.argument("licence_b")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff(root: Path | None, data: tuple[Path, ...], licence_a: str, licence_b: str, fmt: str) -> None:
+    """What LICENCE_B added, dropped, narrowed or relaxed relative to LICENCE_A. Exit 1 if they differ."""
+    from dataclasses import asdict
+
+    catalogue = open_catalogue(root, data)
+    differences = catalogue.diff(licence_a, licence_b)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(d) for d in differences], indent=2))
+    else:
+        for d in differences:
+            clauses = " -> ".join(c or "-" for c in (d.clause_a, d.clause_b))
+            qualifier = f" ({d.qualifier})" if d.qualifier else ""
+            click.echo(f"{d.change:<9} {d.kind:<11} {d.label}{qualifier}  [{clauses}]")
+        click.echo(f"{len(differences)} difference(s)", err=True)
+    sys.exit(1 if differences else 0)
+
+
 @cli.command(name="import")
 @catalogue_options
 @click.argument("kind", type=click.Choice(["register"]))
