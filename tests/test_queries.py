@@ -157,6 +157,8 @@ def test_every_named_query_is_documented_and_tested() -> None:
     from .conftest import ROOT
 
     names = {p.stem for p in (ROOT / "queries").glob("*.rq")}
-    source = Path(__file__).read_text(encoding="utf-8")
-    tested = set(re.findall(r'"([a-z-]+)"', source)) & names
-    assert tested == names
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
+    tested = set(re.findall(r'"([a-z0-9-]+)"', source)) & names
+    assert tested == names, f"no test names {sorted(names - tested)}"
+    for name in names:
+        assert (ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8").startswith("#+ summary:")

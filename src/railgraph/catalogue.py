@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import inference, licensing, loading, validation
+from . import facets, inference, licensing, loading, validation
 from .errors import InputError, UsageError
 from .export import get_format, serialize
 from .export.rdf import load_context
@@ -89,7 +89,7 @@ class Catalogue:
         return source
 
     def _forget(self) -> None:
-        for name in ("asserted", "inferred", "dataset", "_union", "_identifiers"):
+        for name in ("asserted", "inferred", "dataset", "_union", "_identifiers", "_facet_index"):
             self.__dict__.pop(name, None)
 
     # -- graphs --------------------------------------------------------------------------------
@@ -279,6 +279,35 @@ class Catalogue:
                 hints = [e.hint for e in (not_an_entry, not_a_concept) if e.hint and "did you" in e.hint]
                 raise UsageError(f"unknown entry or concept {identifier!r}",
                                  hint=" or ".join(hints) or "give a full IRI") from None
+
+    # -- facets and search ---------------------------------------------------------------------
+
+    @cached_property
+    def _facet_index(self) -> facets.FacetIndex:
+        return facets.FacetIndex(self.union())
+
+    def _filters(self, filters: dict[str, list[str]] | None) -> facets.Filters:
+        resolved: facets.Filters = {}
+        for key, values in (filters or {}).items():
+            if key not in facets.FACETS:
+                close = difflib.get_close_matches(key, facets.FACETS, n=3, cutoff=0.5)
+                raise UsageError(f"unknown facet {key!r}",
+                                 hint=f"did you mean {', '.join(close)}?" if close else
+                                 f"facets: {', '.join(facets.FACETS)}")
+            resolved[key] = [self.resolve_concept(v) for v in values]
+        return resolved
+
+    def facets(self, filters: dict[str, list[str]] | None = None) -> dict[str, list[facets.FacetCount]]:
+        """Counts per concept for every facet over the tools and metrics matching ``filters``.
+
+        ``filters`` maps a facet (its scheme's name, e.g. ``lifecycle-stage``) to concept ids.
+        """
+        return self._facet_index.facets(self._filters(filters))
+
+    def search(self, text: str, filters: dict[str, list[str]] | None = None,
+               limit: int = 20) -> list[facets.SearchHit]:
+        """Tools and metrics ranked by relevance to ``text`` (see :mod:`railgraph.facets`)."""
+        return self._facet_index.search(text, self._filters(filters), limit)
 
     # -- licence reasoning ---------------------------------------------------------------------
 

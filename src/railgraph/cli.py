@@ -149,12 +149,12 @@ def query(root: Path | None, data: tuple[Path, ...], name: str, params: tuple[st
         stderr.print(f"[dim]{rows} row(s)[/dim]")
 
 
-def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
+def _parse_params(params: tuple[str, ...], option: str = "--param") -> dict[str, str]:
     values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise UsageError(f"--param {item!r} is not KEY=VALUE")
+            raise UsageError(f"{option} {item!r} is not KEY=VALUE")
         values[key.strip()] = value
     return values
 
@@ -202,6 +202,31 @@ def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None
 
     write_file_atomically(out, payload)
     stderr.print(f"wrote {out} ({len(payload):,} bytes)")
+
+
+@cli.command()
+@catalogue_options
+@click.argument("text")
+@click.option("--facet", "facet_values", multiple=True, metavar="K=V",
+              help="Filter, e.g. lifecycle-stage=deploy (repeatable; values of one facet are OR-ed).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def search(root: Path | None, data: tuple[Path, ...], text: str, facet_values: tuple[str, ...],
+           limit: int, fmt: str) -> None:
+    """Tools and metrics ranked by relevance to TEXT (title 3, tag 2, description 1 per word)."""
+    from dataclasses import asdict
+
+    filters: dict[str, list[str]] = {}
+    for key, value in _parse_params(facet_values, option="--facet").items():
+        filters.setdefault(key, []).extend(v for v in value.split(",") if v)
+    catalogue = open_catalogue(root, data)
+    hits = catalogue.search(text, filters, limit)
+    if fmt == "json":
+        click.echo(json.dumps([asdict(h) for h in hits], indent=2))
+        return
+    for hit in hits:
+        click.echo(f"{hit.score:>4}  {hit.title}  <{hit.entry}>  ({hit.kind}: {'; '.join(hit.matched)})")
+    stderr.print(f"[dim]{len(hits)} result(s)[/dim]")
 
 
 @cli.command(name="check-use")
