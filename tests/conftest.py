@@ -17,6 +17,18 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 ID = "https://w3id.org/railgraph/id/"
 VOCAB = "https://w3id.org/railgraph/vocab/"
+LICENCE = ID + "licence/"
+BIGCODE = LICENCE + "bigcode-openrail-m-license-agreement"
+BIGSCIENCE = LICENCE + "bigscience-openrail-m-license"
+RAIL_1 = LICENCE + "bigscience-bloom-responsible-ai-license-rail-1-0"
+CREATIVEML = LICENCE + "creativeml-openrail-m"
+OPENRAIL_PP = LICENCE + "creativeml-openrail-plus-plus-m"
+
+
+def rows(catalogue: Catalogue, name: str, **params: str) -> list[dict[str, str]]:
+    """A named query's answer as a list of {variable: text} rows."""
+    result = catalogue.query(name, **params)
+    return [{str(k): str(v) for k, v in row.asdict().items()} for row in result]
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,8 @@ import pytest
 
 from railgraph.errors import UsageError
 
-from .conftest import ID, VOCAB
+from .conftest import BIGCODE, BIGSCIENCE, CREATIVEML, ID, LICENCE, OPENRAIL_PP, RAIL_1, VOCAB, rows
 
-LICENCE = ID + "licence/"
-BIGCODE = LICENCE + "bigcode-openrail-m-license-agreement"
-BIGSCIENCE = LICENCE + "bigscience-openrail-m-license"
-RAIL_1 = LICENCE + "bigscience-bloom-responsible-ai-license-rail-1-0"
-CREATIVEML = LICENCE + "creativeml-openrail-m"
-OPENRAIL_PP = LICENCE + "creativeml-openrail-plus-plus-m"
 FIVE = (BIGCODE, BIGSCIENCE, RAIL_1, CREATIVEML, OPENRAIL_PP)
 
 # Clause ids as each text gives them: letters where it letters, numbers where it numbers,
@@ -26,10 +20,6 @@ EXPECTED_CLAUSES = {
     OPENRAIL_PP: [chr(c) for c in range(ord("a"), ord("k") + 1)],
 }
 
-
-def rows(catalogue, name: str, **params: str) -> list[dict[str, str]]:
-    result = catalogue.query(name, **params)
-    return [{str(k): str(v) for k, v in row.asdict().items()} for row in result]
 
 
 @pytest.mark.parametrize("licence", FIVE)

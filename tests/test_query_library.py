@@ -13,27 +13,17 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 from railgraph.errors import UsageError
 from railgraph.namespaces import ODRL, RG
 
-from .conftest import ID, VOCAB
+from .conftest import BIGCODE, BIGSCIENCE, CREATIVEML, ID, LICENCE, OPENRAIL_PP, RAIL_1, VOCAB, rows
 
-LICENCE = ID + "licence/"
 MODEL = ID + "model/"
 TOOL = ID + "tool/"
 METRIC = ID + "metric/"
 USE_CASE = ID + "use-case/"
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
 
-BIGCODE = LICENCE + "bigcode-openrail-m-license-agreement"
-BIGSCIENCE = LICENCE + "bigscience-openrail-m-license"
-RAIL_1 = LICENCE + "bigscience-bloom-responsible-ai-license-rail-1-0"
 CODEML = LICENCE + "codeml-openrail-m-v0-1"
-CREATIVEML = LICENCE + "creativeml-openrail-m"
-OPENRAIL_PP = LICENCE + "creativeml-openrail-plus-plus-m"
 DEEPSEEK = LICENCE + "deepseek-license-agreement-1-0"
 
-
-def rows(catalogue, name: str, **params: str) -> list[dict[str, str]]:
-    result = catalogue.query(name, **params)
-    return [{str(k): str(v) for k, v in row.asdict().items()} for row in result]
 
 
 def tools_and_metrics(graph, subjects) -> set[str]:
