@@ -82,7 +82,7 @@ class Catalogue:
         path = Path(path)
         graph = loading.parse_file(path, max_bytes=self.settings["max_file_bytes"],
                                    max_literal_chars=self.settings["max_literal_chars"])
-        relative = loading._relative(path, self.root, path.parent)
+        relative = loading.relative_name(path, self.root, path.parent)
         source = loading.Source(path, loading.graph_iri_for(relative), graph)
         self.sources = [s for s in self.sources if s.path.resolve() != path.resolve()] + [source]
         self._forget()
@@ -182,9 +182,6 @@ class Catalogue:
             return str(path)
 
     # -- queries -------------------------------------------------------------------------------
-
-    def named_query(self, name: str) -> NamedQuery:
-        return self.queries.get(name)
 
     def query(self, name_or_text: str, **params: str) -> Result:
         """Run a named query (by name) or an ad hoc SPARQL query (text) on asserted + inferred."""

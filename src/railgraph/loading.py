@@ -123,11 +123,12 @@ def load_sources(root: Path, folders: list[Path], *, max_bytes: int,
     for folder in folders:
         for path in source_files(folder):
             graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
-            sources.append(Source(path, graph_iri_for(_relative(path, root, folder)), graph))
+            sources.append(Source(path, graph_iri_for(relative_name(path, root, folder)), graph))
     return sources
 
 
-def _relative(path: Path, root: Path, folder: Path) -> str:
+def relative_name(path: Path, root: Path, folder: Path) -> str:
+    """The source's name in its graph IRI: relative to the root, else to its folder's parent."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:  # an extra --data folder outside the root: name it by its own folder name

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS
 
 from .errors import InputError, UsageError
 from .export import get_format, serialize
@@ -97,11 +96,11 @@ class Register:
             for spdx_id in [entry["spdx_license_key"], *entry["other_spdx_license_keys"]]:
                 if spdx_id and not spdx_id.startswith("LicenseRef-"):
                     self.spdx_to_key.setdefault(spdx_id, entry["license_key"])
+        self.by_key = {entry["license_key"]: entry for entry in scancode}
         self._iris: dict[URIRef, str] = {}
 
     def iri_for_key(self, key: str) -> URIRef:
-        entry = self._scancode_by_key()[key]
-        spdx_id = entry["spdx_license_key"]
+        spdx_id = self.by_key[key]["spdx_license_key"]
         if key in self.hand_by_key:
             return self.hand_by_key[key]
         if spdx_id in self.hand_by_spdx:
@@ -112,7 +111,7 @@ class Register:
 
     def iri_for_spdx(self, spdx_id: str) -> URIRef:
         key = self.spdx_to_key.get(spdx_id)
-        if key is not None and self._scancode_by_key()[key]["spdx_license_key"] == spdx_id:
+        if key is not None and self.by_key[key]["spdx_license_key"] == spdx_id:
             return self.iri_for_key(key)
         if spdx_id in self.hand_by_spdx:
             return self.hand_by_spdx[spdx_id]
@@ -124,11 +123,6 @@ class Register:
             raise UsageError(f"two register entries map to the same IRI {iri}: {previous} and {owner}",
                              hint="extend railgraph.register.slug so the two ids differ")
         return iri
-
-    def _scancode_by_key(self) -> dict[str, dict[str, Any]]:
-        if not hasattr(self, "_by_key"):
-            self._by_key = {entry["license_key"]: entry for entry in self.scancode}
-        return self._by_key
 
     # -- the two graphs ------------------------------------------------------------------------
 
@@ -174,7 +168,7 @@ class Register:
     def _spdx_entry(self, graph: Graph, spdx_id: str, name: str, deprecated: bool, exception: bool) -> None:
         page = URIRef(SPDX_PAGE.format(id=spdx_id))
         key = self.spdx_to_key.get(spdx_id)
-        primary = key is not None and self._scancode_by_key()[key]["spdx_license_key"] == spdx_id
+        primary = key is not None and self.by_key[key]["spdx_license_key"] == spdx_id
         if deprecated and key is not None and not primary:
             # A deprecated SPDX id (e.g. GPL-2.0) stays resolvable and points to its replacement.
             iri = self._claim(ID[f"licence/spdx-{slug(spdx_id)}"], f"spdx:{spdx_id}")
@@ -242,8 +236,4 @@ def _header(source_versions: dict[str, str]) -> bytes:
     return "\n".join(lines).encode("utf-8") + b"\n"
 
 
-def iter_categories(scancode: Iterable[dict[str, Any]]) -> list[str]:
-    return sorted({entry["category"] for entry in scancode})
-
-
-__all__ = ["CATEGORY_SCHEME", "Register", "RegisterFiles", "import_register", "slug", "XSD"]
+__all__ = ["CATEGORY_SCHEME", "Register", "RegisterFiles", "import_register", "slug"]
