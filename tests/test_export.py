@@ -55,5 +55,29 @@ def test_inferred_export_holds_only_inferred_triples(catalogue) -> None:
 
 
 def test_unknown_format_is_a_usage_error(catalogue) -> None:
-    with pytest.raises(UsageError, match="choose one of ttl, nt, jsonld"):
+    with pytest.raises(UsageError, match="choose one of ttl, nt, jsonld, rdfxml, nq, trig"):
         catalogue.export("docx")
+
+
+def test_rdfxml_is_the_asserted_graph(catalogue) -> None:
+    assert isomorphic(Graph().parse(data=catalogue.export("rdfxml"), format="xml"), catalogue.asserted)
+
+
+@pytest.mark.parametrize("fmt", ["nq", "trig"])
+def test_dataset_formats_keep_one_named_graph_per_source_and_the_inferred_graph(catalogue, fmt: str) -> None:
+    from rdflib import Dataset
+
+    from railgraph.namespaces import INFERRED_GRAPH
+
+    dataset = Dataset()
+    dataset.parse(data=catalogue.export(fmt), format={"nq": "nquads", "trig": "trig"}[fmt])
+    names = {g.identifier for g in dataset.graphs() if len(g)}
+    assert names == {s.graph_iri for s in catalogue.sources} | {INFERRED_GRAPH}
+    for source in catalogue.sources[:5] + catalogue.sources[-5:]:
+        assert isomorphic(dataset.graph(source.graph_iri), source.graph), source.path
+    assert len(dataset.graph(INFERRED_GRAPH)) == len(catalogue.inferred)
+
+
+def test_dataset_formats_refuse_the_inferred_flag(catalogue) -> None:
+    with pytest.raises(UsageError, match="drop --inferred"):
+        catalogue.export("nq", inferred=True)

@@ -334,9 +334,18 @@ class Catalogue:
         return load_context(self.root / "ontology" / "context.jsonld")
 
     def export(self, format_name: str, *, inferred: bool = False) -> bytes:
-        """The asserted catalogue (or, with ``inferred``, the inferred triples) in a format."""
+        """The asserted catalogue (or, with ``inferred``, the inferred triples) in a format.
+
+        The dataset formats (N-Quads, TriG) hold every named graph: one per source file and the
+        inferred graph, so ``inferred`` does not apply to them.
+        """
+        fmt = get_format(format_name)
+        if fmt.quads:
+            if inferred:
+                raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
+            return serialize(self.dataset, fmt)
         graph = self.inferred if inferred else self.asserted
-        return serialize(graph, get_format(format_name), self.jsonld_context)
+        return serialize(graph, fmt, self.jsonld_context)
 
     def counts(self) -> dict[str, Any]:
         """Entries per kind, concepts per scheme, triples, shapes and queries."""

@@ -27,6 +27,7 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
+EXPORT_FORMATS = ("ttl", "nt", "jsonld", "rdfxml", "nq", "trig")
 
 
 def catalogue_options(command: F) -> F:
@@ -74,7 +75,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: dist). Replaced atomically.")
 @click.option("--formats", default="ttl,nt,jsonld", show_default=True,
-              help="Comma-separated export formats: ttl, nt, jsonld.")
+              help="Comma-separated export formats: ttl, nt, jsonld, rdfxml, nq, trig.")
 @click.option("--no-site", is_flag=True,
               help="Skip the static HTML site (this version does not build one yet).")
 def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
@@ -185,7 +186,8 @@ def queries(root: Path | None, data: tuple[Path, ...], fmt: str) -> None:
 
 @cli.command()
 @catalogue_options
-@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), required=True, help="Export format.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="Export format; nq and trig keep the named graphs (sources and inferred).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="File to write (default: stdout). Written atomically.")
 @click.option("--inferred", is_flag=True, help="Export the inferred triples instead of the asserted ones.")

@@ -1,4 +1,6 @@
-"""Serialise graphs as Turtle, N-Triples and JSON-LD (compacted with the shipped context)."""
+"""Serialise the catalogue: graphs as Turtle, N-Triples, RDF/XML and JSON-LD (compacted with the
+shipped context); the dataset of named graphs (one per source file, plus the inferred graph) as
+N-Quads and TriG."""
 
 from __future__ import annotations
 
@@ -20,12 +22,16 @@ class Format:
     media_type: str
     extension: str
     rdflib_name: str
+    quads: bool = False  # a dataset format: named graphs are kept
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("ttl", "text/turtle", ".ttl", "turtle"),
     Format("nt", "application/n-triples", ".nt", "nt"),
     Format("jsonld", "application/ld+json", ".jsonld", "json-ld"),
+    Format("rdfxml", "application/rdf+xml", ".rdf", "xml"),
+    Format("nq", "application/n-quads", ".nq", "nquads", quads=True),
+    Format("trig", "application/trig", ".trig", "trig", quads=True),
 )}
 
 
@@ -48,8 +54,8 @@ def load_context(path: Path) -> dict[str, Any]:
 
 def serialize(graph: Graph, fmt: Format, context: dict[str, Any] | None = None) -> bytes:
     """The bytes of ``graph`` in ``fmt``; N-Triples lines are sorted so dumps diff cleanly."""
-    if fmt.name == "nt":
-        text = graph.serialize(format="nt", encoding="utf-8")
+    if fmt.name in ("nt", "nq"):
+        text = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
         lines = sorted(set(line for line in text.decode("utf-8").splitlines() if line.strip()))
         return ("\n".join(lines) + "\n").encode("utf-8")
     if fmt.name == "jsonld":
