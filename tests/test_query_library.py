@@ -412,7 +412,7 @@ def test_every_library_query_runs_on_its_defaults(catalogue) -> None:
              "use-cases-of-entry", "entries-missing-recommended-fields", "unverified-concepts",
              "licence-duties", "restricted-use-domains"]
     for name in names:
-        named = catalogue.named_query(name)
+        named = catalogue.queries.get(name)
         assert named.description and named.tags, name
         assert all(p.default is not None for p in named.parameters), name
         assert rows(catalogue, name), name
