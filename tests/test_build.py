@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from railgraph.build import build, write_atomically
+from railgraph.errors import InputError
 
 from .conftest import TESTS
 
@@ -56,7 +57,7 @@ def test_a_write_that_fails_midway_restores_the_earlier_folder(tmp_path: Path, m
         return original_rename(self, target)
 
     monkeypatch.setattr(Path, "rename", failing_rename)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(InputError, match="disk full"):
         write_atomically(out, {"catalogue.ttl": b"new"})
     monkeypatch.undo()
     assert [p.name for p in out.iterdir()] == ["keep.txt"]

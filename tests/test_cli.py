@@ -126,6 +126,16 @@ def test_export_to_a_file(run_cli, tmp_path: Path) -> None:
     assert f"<{BIGCODE}>" in out.read_text(encoding="utf-8")
 
 
+def test_unwritable_output_exits_2_naming_the_path(run_cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run_cli("export", "--format", "nt", "--out", str(blocker / "catalogue.nt"))
+    assert result.code == 2
+    assert "cannot write" in result.err and "a-file" in result.err
+    assert "Traceback" not in result.err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_build_writes_dist_and_a_summary(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "dist"
     result = run_cli("build", "--out", str(out))

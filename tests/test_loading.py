@@ -95,5 +95,10 @@ def test_a_failed_parse_adds_nothing_to_the_catalogue(fresh_catalogue, tmp_path:
     assert len(fresh_catalogue.asserted) == before
 
 
-def test_root_is_found_from_the_checkout() -> None:
-    assert (ROOT / "ontology" / "railgraph.ttl").is_file()
+def test_root_is_the_current_folder_when_it_is_a_catalogue(tmp_path: Path) -> None:
+    from railgraph.errors import UsageError
+    from railgraph.resources import find_root
+
+    assert find_root(cwd=ROOT) == ROOT
+    with pytest.raises(UsageError, match="has no ontology, shapes, queries, data folder"):
+        find_root(tmp_path)

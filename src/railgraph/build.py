@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import Catalogue
+from .errors import InputError
 from .export import get_format
 from .validation import ValidationReport
 
@@ -63,8 +64,11 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
 def write_atomically(out: Path, files: dict[str, bytes]) -> None:
     """Write ``files`` into a fresh folder and swap it in for ``out`` in one rename."""
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as exc:
+        raise InputError(f"cannot create the output folder: {exc.strerror or exc}", path=out) from exc
     retired: Path | None = None
     try:
         for name, data in files.items():
@@ -80,10 +84,13 @@ def write_atomically(out: Path, files: dict[str, bytes]) -> None:
                 shutil.rmtree(retired)
             out.rename(retired)
         staging.rename(out)
-    except BaseException:
+    except BaseException as exc:
         if retired is not None and not out.exists():
             retired.rename(out)
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the build: {exc.strerror or exc}; the earlier folder "
+                             "was left as it was", path=out) from exc
         raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
@@ -92,8 +99,11 @@ def write_atomically(out: Path, files: dict[str, bytes]) -> None:
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Write one file through a temporary sibling and a rename."""
     path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from exc
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -101,8 +111,10 @@ def write_file_atomically(path: Path, data: bytes) -> None:
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from exc
         raise
 
 

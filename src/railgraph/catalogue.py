@@ -89,7 +89,8 @@ class Catalogue:
         return source
 
     def _forget(self) -> None:
-        for name in ("asserted", "inferred", "dataset", "_union", "_identifiers", "_facet_index"):
+        for name in ("asserted", "inferred", "dataset", "_union", "_identifiers", "_facet_index",
+                     "_concept_ids"):
             self.__dict__.pop(name, None)
 
     # -- graphs --------------------------------------------------------------------------------
@@ -158,21 +159,27 @@ class Catalogue:
     def validate(self, paths: Iterable[Path | str] = ()) -> validation.ValidationReport:
         """SHACL-validate the catalogue; with ``paths``, add those files and report only on them."""
         added = [self.add_file(p) for p in paths]
-        report = validation.validate(self.union(), self.shapes, self.locate)
+        texts: dict[Path, str] = {}
+        report = validation.validate(self.union(), self.shapes, lambda node: self.locate(node, texts))
         if added:
             subjects = {s for source in added for s in source.graph.subjects()}
             report.results = [r for r in report.results if URIRef(r.focus_node) in subjects]
         return report
 
-    def locate(self, node: Node) -> tuple[str, int | None] | None:
-        """The source file (relative to the root) and line that describe ``node``."""
+    def locate(self, node: Node, texts: dict[Path, str] | None = None) -> tuple[str, int | None] | None:
+        """The source file (relative to the root) and line that describe ``node``.
+
+        ``texts`` caches file contents across calls, so each file is read at most once.
+        """
+        texts = {} if texts is None else texts
         for source in self.sources:
             if (node, None, None) in source.graph:
-                try:
-                    text = source.path.read_text(encoding="utf-8")
-                except OSError:
-                    text = ""
-                return self._display_path(source.path), _line_of_subject(text, str(node))
+                if source.path not in texts:
+                    try:
+                        texts[source.path] = source.path.read_text(encoding="utf-8")
+                    except OSError:
+                        texts[source.path] = ""
+                return self._display_path(source.path), loading.line_of(texts[source.path], f"<{node}>")
         return None
 
     def _display_path(self, path: Path) -> str:
@@ -248,8 +255,18 @@ class Catalogue:
 
     def resolve_concept(self, identifier: str) -> URIRef:
         """The IRI of a concept given by IRI, ``scheme/slug``, slug or notation."""
+        candidates = self._concept_ids
+        if identifier in candidates:
+            return candidates[identifier]
+        close = difflib.get_close_matches(identifier, candidates, n=3, cutoff=0.6)
+        raise UsageError(f"unknown concept {identifier!r}",
+                         hint=f"did you mean {', '.join(close)}?" if close else
+                         "`railgraph query facet-counts` lists every concept")
+
+    @cached_property
+    def _concept_ids(self) -> dict[str, URIRef]:
         candidates: dict[str, URIRef] = {}
-        for concept in set(self.asserted.subjects(RDF.type, SKOS.Concept)):
+        for concept in sorted(set(self.asserted.subjects(RDF.type, SKOS.Concept))):
             if not isinstance(concept, URIRef):
                 continue
             text = str(concept)
@@ -258,12 +275,7 @@ class Catalogue:
             candidates.setdefault(text.rsplit("/", 1)[-1], concept)
             for notation in self.asserted.objects(concept, SKOS.notation):
                 candidates.setdefault(str(notation), concept)
-        if identifier in candidates:
-            return candidates[identifier]
-        close = difflib.get_close_matches(identifier, candidates, n=3, cutoff=0.6)
-        raise UsageError(f"unknown concept {identifier!r}",
-                         hint=f"did you mean {', '.join(close)}?" if close else
-                         "`railgraph query facet-counts` lists every concept")
+        return candidates
 
     def resolve_any(self, identifier: str) -> URIRef:
         """An entry id, else a concept id (see :meth:`resolve` and :meth:`resolve_concept`)."""
@@ -366,11 +378,6 @@ class Catalogue:
             "shapes": len(shapes),
             "named_queries": len(self.queries),
         }
-
-
-def _line_of_subject(text: str, iri: str) -> int | None:
-    index = text.find(f"<{iri}>")
-    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _looks_like_sparql(text: str) -> bool:

@@ -73,16 +73,13 @@ def parse_file(path: Path, *, max_bytes: int, max_literal_chars: int) -> Graph:
         raise InputError(f"invalid {fmt} syntax: {reason}", path=path, line=line, column=column,
                          hint="fix the syntax at that position; `rapper -c` or an editor with "
                               "Turtle support shows the same spot") from exc
-    for term in _long_literals(graph, max_literal_chars):
+    term = next((o for o in graph.objects() if isinstance(o, Literal) and len(o) > max_literal_chars), None)
+    if term is not None:
         raise InputError(f"a literal of {len(term):,} characters exceeds the "
                          f"{max_literal_chars:,} allowed", path=path,
-                         line=_line_of(text, str(term)[:40]),
+                         line=line_of(text, str(term)[:40]),
                          hint="shorten it, or raise RAILGRAPH_MAX_LITERAL_CHARS")
     return graph
-
-
-def _long_literals(graph: Graph, limit: int) -> list[Literal]:
-    return [o for o in graph.objects() if isinstance(o, Literal) and len(o) > limit][:1]
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -111,7 +108,8 @@ def _syntax_reason(exc: Exception) -> str:
     return first[0] if first else type(exc).__name__
 
 
-def _line_of(text: str, needle: str) -> int | None:
+def line_of(text: str, needle: str) -> int | None:
+    """The 1-based line where ``needle`` first appears in ``text``."""
     index = text.find(needle)
     return text.count("\n", 0, index) + 1 if index >= 0 else None
 

@@ -48,29 +48,33 @@ def _csv(text: str) -> tuple[str, ...]:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", "https://w3id.org/railgraph/",
-            "Base IRI of every railgraph identifier; a deployment serves /id/... under it."),
+            "Base IRI a deployment serves /id/... under (reserved for `railgraph serve`; the data "
+            "itself always uses https://w3id.org/railgraph/)."),
     Setting("root", None, "Catalogue root (holds ontology/, shapes/, queries/, data/). Default: the "
             "current folder when it is one, else the copy shipped in the package.", flag="--root"),
     Setting("out", "dist", "Folder `railgraph build` writes into (replaced atomically).", flag="--out"),
-    Setting("store", None, "Path of a persistent store for the built catalogue (none: in memory).",
+    Setting("store", None, "Path of a persistent store for the built catalogue (reserved for the embedded store; "
+            "this version keeps the catalogue in memory).",
             flag="--store"),
     Setting("cache_dir", None, "Folder for derived results such as inferred triples (default: "
             ".railgraph-cache in the catalogue root when writable, else ~/.cache/railgraph; "
             "'none' turns caching off)."),
-    Setting("query_deadline", 10.0, "Seconds a query on the endpoint may run before it is stopped.",
+    Setting("query_deadline", 10.0, "Seconds a query on the endpoint may run before it is stopped (reserved for "
+            "`railgraph serve`).",
             parse=_positive_float),
-    Setting("row_cap", 10_000, "Most rows the endpoint returns for one query (named exports and the "
-            "CLI are not capped).", parse=_positive_int),
+    Setting("row_cap", 10_000, "Most rows the endpoint returns for one query (reserved for `railgraph serve`; "
+            "named exports and the CLI are not capped).", parse=_positive_int),
     Setting("max_file_bytes", 50_000_000, "Largest source file railgraph reads, in bytes.",
             parse=_positive_int),
     Setting("max_literal_chars", 1_000_000, "Longest literal a source file may contain, in characters.",
             parse=_positive_int),
     Setting("allowed_contexts", ("ontology/context.jsonld",), "JSON-LD contexts that may be "
-            "resolved (the shipped ones only; nothing is ever fetched).", parse=_csv),
+            "resolved (reserved for JSON-LD input; this version reads no JSON-LD and never "
+            "fetches a context).", parse=_csv),
     Setting("curator", "https://w3id.org/railgraph/", "IRI recorded as the curator of entries "
-            "railgraph writes."),
-    Setting("host", "127.0.0.1", "Address `railgraph serve` binds to.", flag="--host"),
-    Setting("port", 8000, "Port `railgraph serve` listens on.", flag="--port", parse=_positive_int),
+            "railgraph writes (reserved for the curation commands)."),
+    Setting("host", "127.0.0.1", "Address `railgraph serve` binds to (reserved: the server is not built yet).", flag="--host"),
+    Setting("port", 8000, "Port `railgraph serve` listens on (reserved: the server is not built yet).", flag="--port", parse=_positive_int),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
