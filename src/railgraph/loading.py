@@ -6,11 +6,13 @@ only then is it added to the catalogue's dataset under ``graph/{path relative to
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 
 from .errors import InputError
 from .namespaces import BASE, GRAPH, PREFIXES
@@ -114,15 +116,38 @@ def line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
+def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars: int) -> Source:
+    """Parse one file as the source named ``relative``, with stable blank-node labels."""
+    graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
+    return Source(path, graph_iri_for(relative), stable_blank_nodes(graph, relative))
+
+
+def stable_blank_nodes(graph: Graph, seed: str) -> Graph:
+    """``graph`` with canonical blank-node labels, so every export of it is the same bytes.
+
+    rdflib labels blank nodes at random. The labels here come from rdflib's graph
+    canonicalisation (a hash of each blank node's surroundings), prefixed by a digest of the
+    source's name so that blank nodes of different files never merge.
+    """
+    if not any(isinstance(term, BNode) for triple in graph for term in triple):
+        return graph
+    prefix = "b" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:10]
+
+    def stable(term):
+        return BNode(prefix + str(term)[:24]) if isinstance(term, BNode) else term
+
+    relabelled = new_graph()
+    for s, p, o in to_canonical_graph(graph):
+        relabelled.add((stable(s), p, stable(o)))
+    return relabelled
+
+
 def load_sources(root: Path, folders: list[Path], *, max_bytes: int,
                  max_literal_chars: int) -> list[Source]:
     """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name)."""
-    sources: list[Source] = []
-    for folder in folders:
-        for path in source_files(folder):
-            graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
-            sources.append(Source(path, graph_iri_for(relative_name(path, root, folder)), graph))
-    return sources
+    return [read_source(path, relative_name(path, root, folder), max_bytes=max_bytes,
+                        max_literal_chars=max_literal_chars)
+            for folder in folders for path in source_files(folder)]
 
 
 def relative_name(path: Path, root: Path, folder: Path) -> str:
