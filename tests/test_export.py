@@ -1,46 +1,130 @@
-"""Exports: every RDF format holds the same graph; the JSON-LD never needs a remote context."""
+"""Exports: every RDF format is the same graph to rdflib and to pyoxigraph; the JSON-LD (compacted
+and framed) needs no remote context and reads back through PyLD to the same triples."""
 
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from railgraph.errors import UsageError
+from railgraph.errors import InputError, UsageError
+from railgraph.export import jsonld
+from railgraph.export.framed import frame_input
+from railgraph.namespaces import INFERRED_GRAPH, ODRL, RDF, RG
+
+from .conftest import BIGCODE, ROOT
+from .graphs import parse_with_oxigraph, same_graph
+
+RDFLIB_NAMES = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml",
+                "nq": "nquads", "trig": "trig"}
+GRAPH_FORMATS = ["ttl", "nt", "jsonld", "rdfxml"]
 
 
 @pytest.fixture(scope="module")
 def exported(catalogue) -> dict[str, bytes]:
-    return {fmt: catalogue.export(fmt) for fmt in ("ttl", "nt", "jsonld")}
+    return {fmt: catalogue.export(fmt) for fmt in [*GRAPH_FORMATS, "nq", "trig", "jsonld-framed"]}
 
 
 def parse(data: bytes, fmt: str) -> Graph:
-    return Graph().parse(data=data, format={"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt])
+    return Graph().parse(data=data, format=RDFLIB_NAMES[fmt])
 
 
-@pytest.mark.parametrize("fmt", ["ttl", "nt", "jsonld"])
-def test_each_format_is_the_asserted_graph(catalogue, exported, fmt: str) -> None:
-    assert isomorphic(parse(exported[fmt], fmt), catalogue.asserted)
+@pytest.mark.parametrize("fmt", GRAPH_FORMATS)
+def test_each_format_is_the_asserted_graph_to_rdflib_and_to_pyoxigraph(catalogue, exported, fmt: str) -> None:
+    assert same_graph(parse(exported[fmt], fmt), catalogue.asserted)
+    assert same_graph(parse_with_oxigraph(exported[fmt], fmt)[None], catalogue.asserted)
 
 
-def test_the_three_formats_are_isomorphic_to_each_other(exported) -> None:
-    turtle, ntriples, jsonld = (parse(exported[f], f) for f in ("ttl", "nt", "jsonld"))
-    assert isomorphic(turtle, ntriples)
-    assert isomorphic(turtle, jsonld)
+@pytest.mark.parametrize("fmt", ["nq", "trig"])
+def test_dataset_formats_keep_one_named_graph_per_source_and_the_inferred_graph(catalogue, exported,
+                                                                                fmt: str) -> None:
+    dataset = Dataset()
+    dataset.parse(data=exported[fmt], format=RDFLIB_NAMES[fmt])
+    by_oxigraph = parse_with_oxigraph(exported[fmt], fmt)
+    names = {s.graph_iri for s in catalogue.sources} | {INFERRED_GRAPH}
+    assert {g.identifier for g in dataset.graphs() if len(g)} == names
+    assert set(by_oxigraph) == names
+    for source in catalogue.sources[:5] + catalogue.sources[-5:]:
+        assert isomorphic(dataset.graph(source.graph_iri), source.graph), source.path
+        assert isomorphic(by_oxigraph[source.graph_iri], source.graph), source.path
+    assert len(dataset.graph(INFERRED_GRAPH)) == len(catalogue.inferred)
+    assert same_graph(by_oxigraph[INFERRED_GRAPH], catalogue.inferred)
 
 
-def test_jsonld_is_compacted_with_an_inline_context(exported) -> None:
+def test_dumps_are_byte_for_byte_reproducible(catalogue, exported) -> None:
+    import railgraph
+
+    again = railgraph.load(ROOT)
+    for fmt in ("nt", "ttl", "jsonld"):
+        assert again.export(fmt) == exported[fmt], fmt
+
+
+def test_jsonld_is_compacted_with_the_shipped_context_inline(exported) -> None:
     document = json.loads(exported["jsonld"])
-    context = document["@context"]
-    assert isinstance(context, dict), "the context must be inline, never a remote reference"
-    assert context["rg"] == "https://w3id.org/railgraph/ontology#"
-    assert "@graph" in document
-    ids = {node.get("@id") for node in document["@graph"]}
-    assert ids & {"id:licence/bigcode-openrail-m-license-agreement",
-                  "https://w3id.org/railgraph/id/licence/bigcode-openrail-m-license-agreement"}
-    assert any(key.startswith("rg:") for node in document["@graph"] for key in node)
+    shipped = json.loads((ROOT / "ontology" / "context.jsonld").read_text())["@context"]
+    assert document["@context"] == shipped, "the context must be the shipped one, inline"
+    seed = next(node for node in document["@graph"]
+                if node["@id"] == "id:licence/bigcode-openrail-m-license-agreement")
+    assert seed["title"] == "BigCode OpenRAIL-M License Agreement v1"
+    assert set(seed["@type"]) == {"Tool", "ResponsibleAILicence"}
+    assert "id:licence/bigcode-openrail-m-license-agreement/clause/c" in seed["prohibition"]
+    entry_keys = {key for node in document["@graph"] if str(node["@id"]).startswith("id:")
+                  for key in node}
+    assert not {key for key in entry_keys if ":" in key}, "every entry property has a term"
+
+
+def test_compacted_jsonld_reads_back_through_pyld_without_a_network(catalogue, exported,
+                                                                    monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("a JSON-LD reader tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    assert same_graph(jsonld.to_rdf(json.loads(exported["jsonld"])), catalogue.asserted)
+
+
+def test_a_remote_context_is_refused_not_fetched() -> None:
+    remote = {"@context": "https://example.org/context.jsonld", "@id": "https://example.org/x",
+              "name": "x"}
+    with pytest.raises(InputError, match="does not fetch https://example.org/context.jsonld"):
+        jsonld.to_rdf(remote)
+
+
+def test_framed_jsonld_is_one_object_per_tool_or_metric(catalogue, exported) -> None:
+    document = json.loads(exported["jsonld-framed"])
+    assert isinstance(document["@context"], dict)
+    union = catalogue.union()
+    expected = {s for cls in (RG.Tool, RG.Metric) for s in union.subjects(RDF.type, cls)}
+    ids = [node["@id"] for node in document["@graph"]]
+    assert len(ids) == len(set(ids)) == len(expected)
+    assert {URIRef(i.replace("id:", "https://w3id.org/railgraph/id/")) for i in ids} == expected
+
+
+def test_framed_objects_nest_licence_restrictions_with_their_restricted_uses(catalogue, exported) -> None:
+    document = json.loads(exported["jsonld-framed"])
+    union = catalogue.union()
+    licences = [licence for tool in document["@graph"] for licence in tool.get("license", [])]
+    licences += [tool for tool in document["@graph"] if "prohibition" in tool]  # licences that are tools
+    for licence in licences:
+        iri = URIRef(licence["@id"].replace("id:", "https://w3id.org/railgraph/id/"))
+        assert len(licence.get("prohibition", [])) == len(set(union.objects(iri, ODRL.prohibition)))
+        for restriction in licence.get("prohibition", []):
+            assert restriction["clauseId"] and restriction["label"]
+            assert all("prefLabel" in use for use in restriction["restrictedUse"])
+    seed = next(tool for tool in document["@graph"] if tool["@id"].endswith(BIGCODE.rsplit("/", 1)[1]))
+    clauses = {r["clauseId"]: r for r in seed["prohibition"]}
+    assert sorted(clauses) == list("abcdefghijklmn")
+    assert "vocab:restricted-use/malware-generation" in {u["@id"] for u in clauses["c"]["restrictedUse"]}
+
+
+def test_framed_jsonld_round_trips_through_pyld(catalogue, exported) -> None:
+    document = json.loads(exported["jsonld-framed"])
+    shown = frame_input(catalogue.asserted, catalogue.union())
+    back = jsonld.to_rdf(document)
+    assert isomorphic(back, shown)
+    assert not set(back) - set(catalogue.union()), "the view invents nothing"
 
 
 def test_ntriples_dump_is_sorted_and_has_no_file_iris(exported) -> None:
@@ -55,29 +139,11 @@ def test_inferred_export_holds_only_inferred_triples(catalogue) -> None:
 
 
 def test_unknown_format_is_a_usage_error(catalogue) -> None:
-    with pytest.raises(UsageError, match="choose one of ttl, nt, jsonld, rdfxml, nq, trig"):
+    with pytest.raises(UsageError, match="choose one of ttl, nt, jsonld, rdfxml, nq, trig, jsonld-framed"):
         catalogue.export("docx")
 
 
-def test_rdfxml_is_the_asserted_graph(catalogue) -> None:
-    assert isomorphic(Graph().parse(data=catalogue.export("rdfxml"), format="xml"), catalogue.asserted)
-
-
-@pytest.mark.parametrize("fmt", ["nq", "trig"])
-def test_dataset_formats_keep_one_named_graph_per_source_and_the_inferred_graph(catalogue, fmt: str) -> None:
-    from rdflib import Dataset
-
-    from railgraph.namespaces import INFERRED_GRAPH
-
-    dataset = Dataset()
-    dataset.parse(data=catalogue.export(fmt), format={"nq": "nquads", "trig": "trig"}[fmt])
-    names = {g.identifier for g in dataset.graphs() if len(g)}
-    assert names == {s.graph_iri for s in catalogue.sources} | {INFERRED_GRAPH}
-    for source in catalogue.sources[:5] + catalogue.sources[-5:]:
-        assert isomorphic(dataset.graph(source.graph_iri), source.graph), source.path
-    assert len(dataset.graph(INFERRED_GRAPH)) == len(catalogue.inferred)
-
-
-def test_dataset_formats_refuse_the_inferred_flag(catalogue) -> None:
+@pytest.mark.parametrize("fmt", ["nq", "jsonld-framed"])
+def test_whole_catalogue_formats_refuse_the_inferred_flag(catalogue, fmt: str) -> None:
     with pytest.raises(UsageError, match="drop --inferred"):
-        catalogue.export("nq", inferred=True)
+        catalogue.export(fmt, inferred=True)

@@ -20,7 +20,8 @@ from rdflib.term import Node
 
 from . import facets, inference, licensing, loading, validation
 from .errors import InputError, UsageError
-from .export import get_format, serialize
+from .export import framed, get_format, jsonld, serialize
+from .export.tables import render_tables
 from .export.rdf import load_context
 from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
@@ -80,10 +81,9 @@ class Catalogue:
     def add_file(self, path: Path | str) -> loading.Source:
         """Parse one more file into the catalogue (replacing the source of the same path)."""
         path = Path(path)
-        graph = loading.parse_file(path, max_bytes=self.settings["max_file_bytes"],
-                                   max_literal_chars=self.settings["max_literal_chars"])
-        relative = loading.relative_name(path, self.root, path.parent)
-        source = loading.Source(path, loading.graph_iri_for(relative), graph)
+        source = loading.read_source(path, loading.relative_name(path, self.root, path.parent),
+                                     max_bytes=self.settings["max_file_bytes"],
+                                     max_literal_chars=self.settings["max_literal_chars"])
         self.sources = [s for s in self.sources if s.path.resolve() != path.resolve()] + [source]
         self._forget()
         return source
@@ -352,12 +352,29 @@ class Catalogue:
         inferred graph, so ``inferred`` does not apply to them.
         """
         fmt = get_format(format_name)
+        if fmt.view:
+            if inferred:
+                raise UsageError(f"{fmt.name} is a view of the whole catalogue; drop --inferred")
+            return jsonld.dumps(self.framed())
         if fmt.quads:
             if inferred:
                 raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
             return serialize(self.dataset, fmt)
         graph = self.inferred if inferred else self.asserted
         return serialize(graph, fmt, self.jsonld_context)
+
+    def serialize(self, graph: Graph, format_name: str) -> bytes:
+        """Any graph in one of the graph formats, JSON-LD compacted with the shipped context."""
+        return serialize(graph, get_format(format_name), self.jsonld_context)
+
+    def tables(self) -> dict[str, bytes]:
+        """The CSV export: one table per class and its CSVW metadata (file name -> bytes)."""
+        return render_tables(self)
+
+    def framed(self) -> dict[str, Any]:
+        """One object per tool or metric with what it references nested (see ``export.framed``)."""
+        return framed.framed(self.asserted, self.union(), self.root / "ontology" / "frames" /
+                             "entries.jsonld", self.jsonld_context)
 
     def counts(self) -> dict[str, Any]:
         """Entries per kind, concepts per scheme, triples, shapes and queries."""

@@ -1,6 +1,6 @@
-"""Serialise the catalogue: graphs as Turtle, N-Triples, RDF/XML and JSON-LD (compacted with the
-shipped context); the dataset of named graphs (one per source file, plus the inferred graph) as
-N-Quads and TriG."""
+"""Serialise the catalogue: graphs as Turtle, N-Triples, RDF/XML and JSON-LD (compacted by PyLD
+with the shipped context, written inline); the dataset of named graphs (one per source file, plus
+the inferred graph) as N-Quads and TriG. The framed JSON-LD view is made in :mod:`.framed`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from rdflib import Graph
 
 from ..errors import UsageError
+from . import jsonld
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Format:
     extension: str
     rdflib_name: str
     quads: bool = False  # a dataset format: named graphs are kept
+    view: bool = False  # a view of part of the catalogue, not a serialisation of a graph
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -32,6 +34,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("rdfxml", "application/rdf+xml", ".rdf", "xml"),
     Format("nq", "application/n-quads", ".nq", "nquads", quads=True),
     Format("trig", "application/trig", ".trig", "trig", quads=True),
+    Format("jsonld-framed", "application/ld+json", "-framed.jsonld", "json-ld", view=True),
 )}
 
 
@@ -59,8 +62,6 @@ def serialize(graph: Graph, fmt: Format, context: dict[str, Any] | None = None) 
         lines = sorted(set(line for line in text.decode("utf-8").splitlines() if line.strip()))
         return ("\n".join(lines) + "\n").encode("utf-8")
     if fmt.name == "jsonld":
-        text = graph.serialize(format="json-ld", context=context or {}, auto_compact=True, indent=2,
-                               sort_keys=True)
-        return text.encode("utf-8") if isinstance(text, str) else text
+        return jsonld.dumps(jsonld.compact(graph, context or {}))
     data = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
     return data

@@ -1,0 +1,86 @@
+"""JSON-LD through PyLD, the reference JSON-LD processor, with no network access at all.
+
+rdflib writes the expanded form (no context to get wrong); PyLD compacts and frames it with the
+shipped context. Every PyLD call gets a document loader that serves only the documents handed
+to it, so a context or frame that names a remote document fails instead of fetching it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pyld import jsonld
+from rdflib import Graph
+
+from ..errors import InputError
+
+Document = dict[str, Any]
+Loader = Callable[..., dict[str, Any]]
+
+
+def offline_loader(documents: Mapping[str, Any] | None = None) -> Loader:
+    """A PyLD document loader that serves ``documents`` (IRI -> JSON) and refuses everything else."""
+    served = dict(documents or {})
+
+    def load(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if url in served:
+            return {"contentType": "application/ld+json", "contextUrl": None,
+                    "documentUrl": url, "document": served[url]}
+        raise jsonld.JsonLdError(
+            f"railgraph does not fetch {url}: only the shipped JSON-LD contexts may be used",
+            "jsonld.LoadDocumentError", code="loading document failed")
+
+    return load
+
+
+def expand(graph: Graph) -> list[Any]:
+    """``graph`` in expanded JSON-LD (rdflib writes it; there is nothing to compact wrongly)."""
+    return json.loads(graph.serialize(format="json-ld"))
+
+
+def compact(graph: Graph, context: Mapping[str, Any]) -> Document:
+    """``graph`` compacted with ``context`` (the inner @context object), always with @graph."""
+    return _call(jsonld.compact, expand(graph), {"@context": dict(context)},
+                 {"graph": True})
+
+
+def frame(graph: Graph, frame_document: Mapping[str, Any], context: Mapping[str, Any]) -> Document:
+    """``graph`` framed by ``frame_document`` (its own @context replaced by ``context``)."""
+    framing = {key: value for key, value in frame_document.items() if key != "@context"}
+    framing["@context"] = dict(context)
+    return _call(jsonld.frame, expand(graph), framing, {"omitGraph": False})
+
+
+def to_rdf(document: Any, documents: Mapping[str, Any] | None = None) -> Graph:
+    """Read a JSON-LD document railgraph wrote back into a graph, offline (PyLD's reading)."""
+    nquads = _call(jsonld.to_rdf, document, None, {"format": "application/n-quads"},
+                   documents=documents)
+    return Graph().parse(data=nquads, format="nquads")
+
+
+def dumps(document: Any) -> bytes:
+    """Stable, readable JSON bytes (sorted keys, two-space indent, UTF-8)."""
+    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _call(function: Callable[..., Any], document: Any, argument: Any, options: dict[str, Any],
+          documents: Mapping[str, Any] | None = None) -> Any:
+    options = {**options, "documentLoader": offline_loader(documents)}
+    try:
+        if argument is None:
+            return function(document, options)
+        return function(document, argument, options)
+    except jsonld.JsonLdError as exc:
+        raise InputError(f"JSON-LD processing failed: {_innermost(exc)}",
+                         hint="use only the shipped context (ontology/context.jsonld); "
+                              "railgraph never fetches a remote one") from exc
+
+
+def _innermost(exc: BaseException) -> str:
+    """The first line of the deepest JSON-LD error (PyLD chains its causes)."""
+    while isinstance(exc.__cause__ or exc.__context__, jsonld.JsonLdError):
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    message = exc.args[0] if exc.args else type(exc).__name__
+    return str(message[0] if isinstance(message, tuple) else message).strip().splitlines()[0]
