@@ -42,20 +42,28 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _engine(text: str) -> str:
+    if text not in ("oxigraph", "rdflib"):
+        raise ValueError("must be oxigraph or rdflib")
+    return text
+
+
 def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", "https://w3id.org/railgraph/",
-            "Base IRI a deployment serves /id/... under (reserved for `railgraph serve`; the data "
-            "itself always uses https://w3id.org/railgraph/)."),
+            "Base IRI of a deployment: the DCAT description gives each dump's download URL as "
+            "{base_iri}dist/{file} (the data itself always uses https://w3id.org/railgraph/)."),
     Setting("root", None, "Catalogue root (holds ontology/, shapes/, queries/, data/). Default: the "
             "current folder when it is one, else the copy shipped in the package.", flag="--root"),
     Setting("out", "dist", "Folder `railgraph build` writes into (replaced atomically).", flag="--out"),
-    Setting("store", None, "Path of a persistent store for the built catalogue (reserved for the embedded store; "
-            "this version keeps the catalogue in memory).",
+    Setting("store", None, "Folder of an on-disk query store (pyoxigraph); rebuilt atomically when the "
+            "sources change, reopened without loading otherwise. Default: a store in memory.",
             flag="--store"),
+    Setting("query_engine", "oxigraph", "SPARQL engine for queries: oxigraph (the embedded store) or "
+            "rdflib (the reference).", parse=_engine),
     Setting("cache_dir", None, "Folder for derived results such as inferred triples (default: "
             ".railgraph-cache in the catalogue root when writable, else ~/.cache/railgraph; "
             "'none' turns caching off)."),

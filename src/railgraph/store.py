@@ -1,0 +1,208 @@
+"""The embedded query store: pyoxigraph, in memory or on disk, answering the catalogue's SPARQL.
+
+The catalogue's named graphs (one per source file, plus the inferred graph) and, as the default
+graph, their union are loaded in one N-Quads document, so blank nodes shared between graphs stay
+shared. Queries see that union as their default graph: a set, as an RDF merge is, so a triple
+stated in two files (a hand-modelled licence and its register entry) is one triple, as rdflib
+answers (pyoxigraph's own union of named graphs would count it twice). rdflib stays available as the
+reference engine (:class:`RdflibStore`); a test requires both to answer every named query alike.
+
+On disk (``--store PATH``), the store is written into a fresh folder and swapped in with a rename,
+and a sidecar file records the digest of the sources it holds, so a later run over unchanged
+sources reopens it without loading anything.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.namespace import XSD
+from rdflib.query import Result
+from rdflib.term import Identifier, Node
+
+from .errors import InputError
+
+DIGEST_FILE = "railgraph-sources.sha256"
+
+#: The query engines a catalogue can answer with; the first is the default.
+ENGINES = ("oxigraph", "rdflib")
+
+
+class QueryStore(Protocol):
+    """What the catalogue needs of a store: SPARQL with pre-bound variables."""
+
+    def query(self, text: str, bindings: Mapping[str, Identifier]) -> Result: ...
+
+
+class RdflibStore:
+    """The reference engine: rdflib's SPARQL over the catalogue's dataset (default graph = union)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def query(self, text: str, bindings: Mapping[str, Identifier]) -> Result:
+        return self.dataset.query(text, initBindings=dict(bindings))
+
+
+class OxigraphStore:
+    """pyoxigraph, the default engine."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    @classmethod
+    def in_memory(cls, nquads: Callable[[], bytes]) -> OxigraphStore:
+        store = ox.Store()
+        store.load(nquads(), format=ox.RdfFormat.N_QUADS)
+        return cls(store)
+
+    @classmethod
+    def on_disk(cls, path: Path, digest: str, nquads: Callable[[], bytes]) -> OxigraphStore:
+        """Open the store at ``path``, (re)building it first unless it holds sources ``digest``."""
+        path = path.resolve()
+        if _stored_digest(path) != digest:
+            _rebuild(path, digest, nquads())
+        try:
+            return cls(ox.Store.read_only(str(path / "store")))
+        except OSError as exc:
+            raise InputError(f"cannot open the store: {exc}", path=path,
+                             hint="delete the folder to have it rebuilt") from exc
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def query(self, text: str, bindings: Mapping[str, Identifier]) -> Result:
+        if bindings:
+            text = bind_values(text, bindings)
+        answer = self.store.query(text)
+        return to_rdflib_result(answer)
+
+
+def bind_values(text: str, bindings: Mapping[str, Identifier]) -> str:
+    """``text`` with each bound variable replaced by its value, as rdflib's ``initBindings`` does.
+
+    Substitution (not a ``VALUES`` join) keeps rdflib's meaning: a bound variable is bound
+    everywhere, inside the ``FILTER``s of nested groups too. Each value is written by
+    pyoxigraph's term serialiser (IRIs validated, literals escaped), so it can only ever be one
+    RDF term, never query text. A bound variable is a constant: it may not be projected or
+    assigned (``SELECT ?x``, ``AS ?x``).
+    """
+    masked = _blank_out(text)
+    for name, term in bindings.items():
+        variable = rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])"
+        if re.search(rf"(\bAS\s*|\bSELECT\b[^{{]*?){variable}", masked, re.IGNORECASE | re.DOTALL):
+            raise InputError(f"parameter ?{name} is projected or assigned in the query",
+                             hint="a parameter is a constant: use it in the WHERE clause only")
+        value = str(to_oxigraph(term))
+        for match in reversed(list(re.finditer(variable, masked))):
+            start, end = match.span()
+            text = text[:start] + value + text[end:]
+            masked = masked[:start] + " " * len(value) + masked[end:]
+    return text
+
+
+_NOT_CODE = re.compile(
+    r'"""[\s\S]*?"""' r"|'''[\s\S]*?'''"
+    r'|"(?:\\.|[^"\\\n])*"' r"|'(?:\\.|[^'\\\n])*'"
+    r'|<[^<>"{}|^`\\\s]*>' r"|#[^\n]*")
+
+
+def _blank_out(text: str) -> str:
+    """``text`` with strings, IRIs and comments blanked (same length, so positions still match)."""
+    return _NOT_CODE.sub(lambda match: " " * len(match.group()), text)
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    raise InputError(f"cannot bind {term!r} in a query")
+
+
+def to_rdflib(term: object) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise InputError(f"unexpected term {term!r} in a query answer")
+
+
+def to_rdflib_result(answer: object) -> Result:
+    """pyoxigraph's answer as an rdflib :class:`Result`, so every shell treats both engines alike."""
+    if isinstance(answer, bool):
+        result = Result("ASK")
+        result.askAnswer = answer
+        return result
+    if isinstance(answer, ox.QuerySolutions):
+        result = Result("SELECT")
+        variables = [Variable(v.value) for v in answer.variables]
+        result.vars = variables
+        result.bindings = [
+            {variable: to_rdflib(solution[variable.toPython()[1:]]) for variable in variables
+             if solution[variable.toPython()[1:]] is not None}
+            for solution in answer]
+        return result
+    graph = Graph()
+    for triple in answer:  # QueryTriples: CONSTRUCT or DESCRIBE
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    result = Result("CONSTRUCT")
+    result.graph = graph
+    return result
+
+
+def _stored_digest(path: Path) -> str | None:
+    try:
+        return (path / DIGEST_FILE).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+
+
+def _rebuild(path: Path, digest: str, nquads: bytes) -> None:
+    """Load ``nquads`` into a new store beside ``path`` and swap it in (all or nothing)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+    except OSError as exc:
+        raise InputError(f"cannot create the store: {exc.strerror or exc}", path=path) from exc
+    retired = path.parent / f".{path.name}.old-{digest[:12]}"
+    try:
+        store = ox.Store(str(staging / "store"))
+        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        del store
+        (staging / DIGEST_FILE).write_text(digest + "\n", encoding="ascii")
+        if path.exists():
+            if _stored_digest(path) is None and any(path.iterdir()):
+                raise InputError("the folder exists and is not a railgraph store; refusing to replace it",
+                                 path=path, hint="name an empty or new folder with --store")
+            shutil.rmtree(retired, ignore_errors=True)
+            path.rename(retired)
+        staging.rename(path)
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if retired.exists() and not path.exists():
+            retired.rename(path)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write the store: {exc.strerror or exc}", path=path) from exc
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
