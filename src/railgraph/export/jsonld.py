@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyld import jsonld
-from rdflib import Graph
+from rdflib import RDF, Graph, URIRef
 
 from ..errors import InputError
 
@@ -44,6 +44,22 @@ def compact(graph: Graph, context: Mapping[str, Any]) -> Document:
     """``graph`` compacted with ``context`` (the inner @context object), always with @graph."""
     return _call(jsonld.compact, expand(graph), {"@context": dict(context)},
                  {"graph": True})
+
+
+def context_for(graph: Graph, context: Mapping[str, Any]) -> dict[str, Any]:
+    """``context`` cut to what ``graph`` uses: its prefixes, and the terms of its predicates and
+    classes. Small documents (a page's twin) then carry a short inline context, not all of it."""
+    used = set(graph.predicates()) | set(graph.objects(None, RDF.type))
+    prefixes = {key: value for key, value in context.items()
+                if isinstance(value, str) and value.endswith(("/", "#"))}
+
+    def expanded(definition: Any) -> str:
+        iri = definition.get("@id", "") if isinstance(definition, dict) else str(definition)
+        prefix, _, local = iri.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes else iri
+
+    return {key: value for key, value in context.items()
+            if key.startswith("@") or key in prefixes or URIRef(expanded(value)) in used}
 
 
 def frame(graph: Graph, frame_document: Mapping[str, Any], context: Mapping[str, Any]) -> Document:
