@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, URIRef
 
-from railgraph.build import build, write_atomically
+from railgraph.build import build, release_date, write_atomically
 from railgraph.errors import InputError
+from railgraph.export.catalog import SPDX
+from railgraph.namespaces import BASE, DCAT
 
-from .conftest import TESTS
+from .conftest import ROOT, TESTS
+from .graphs import parse_with_oxigraph, same_graph
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +27,44 @@ def built(catalogue, tmp_path_factory) -> Path:
     return out
 
 
-def test_build_writes_every_export_the_inferred_triples_and_the_report(built: Path) -> None:
+def test_build_writes_every_format_the_tables_the_description_and_the_site(built: Path) -> None:
     names = {p.name for p in built.iterdir()}
-    assert {"catalogue.ttl", "catalogue.nt", "catalogue.jsonld", "inferred.ttl", "inferred.nt",
-            "validation.json", "validation.ttl"} <= names
+    assert names == {"catalogue.ttl", "catalogue.nt", "catalogue.jsonld", "catalogue.rdf",
+                     "catalogue.nq", "catalogue.trig", "catalogue-framed.jsonld", "inferred.ttl",
+                     "inferred.nt", "csv", "catalog.ttl", "catalog.jsonld", "validation.json",
+                     "validation.ttl", "site"}
     report = json.loads((built / "validation.json").read_text(encoding="utf-8"))
     assert report["conforms"] is True and report["violations"] == 0
+    assert (built / "site" / "index.html").is_file()
+    assert (built / "site" / "id" / "licence" / "bigcode-openrail-m-license-agreement.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["catalogue.ttl", "catalogue.nt", "catalogue.jsonld", "catalogue.rdf"])
+def test_every_rdf_dump_in_dist_is_the_asserted_graph(built: Path, catalogue, name: str) -> None:
+    fmt = {".ttl": "ttl", ".nt": "nt", ".jsonld": "jsonld", ".rdf": "rdfxml"}[Path(name).suffix]
+    assert same_graph(parse_with_oxigraph((built / name).read_bytes(), fmt)[None], catalogue.asserted)
+
+
+def test_the_description_lists_every_file_but_itself_and_the_site(built: Path) -> None:
+    description = Graph().parse(built / "catalog.ttl")
+    assert same_graph(description, Graph().parse(built / "catalog.jsonld"))
+    described = {str(url).removeprefix(BASE + "dist/") for url in description.objects(None, DCAT.downloadURL)}
+    on_disk = {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
+    assert described == {n for n in on_disk if not n.startswith(("site/", "catalog."))}
+    for name in described:
+        distribution = description.value(predicate=DCAT.downloadURL, object=URIRef(BASE + "dist/" + name))
+        checksum = description.value(description.value(distribution, SPDX.checksum), SPDX.checksumValue)
+        assert str(checksum) == hashlib.sha256((built / name).read_bytes()).hexdigest(), name
+
+
+def test_release_date_comes_from_source_date_epoch_or_git_never_the_clock(monkeypatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert release_date(ROOT) == datetime.date(2023, 11, 14)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+        release_date(ROOT)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert release_date(ROOT) <= datetime.date.today()
 
 
 def test_build_leaves_no_staging_folders_behind(built: Path) -> None:

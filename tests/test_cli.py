@@ -136,12 +136,36 @@ def test_unwritable_output_exits_2_naming_the_path(run_cli, tmp_path: Path) -> N
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 
 
-def test_build_writes_dist_and_a_summary(run_cli, tmp_path: Path) -> None:
+def test_build_writes_dist_and_a_summary_and_no_site_skips_the_site(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    result = run_cli("build", "--out", str(out))
+    result = run_cli("build", "--out", str(out), "--no-site", "--formats", "ttl,jsonld-framed")
     assert result.code == 0, result.err
     assert "validation: conforms" in result.out
-    assert (out / "catalogue.jsonld").is_file()
+    assert "catalogue-framed.jsonld" in result.out and "csv/tools.csv" in result.out
+    assert {p.name for p in out.iterdir()} == {
+        "catalogue.ttl", "catalogue-framed.jsonld", "inferred.ttl", "inferred.nt", "csv",
+        "catalog.ttl", "catalog.jsonld", "validation.json", "validation.ttl"}
+    assert "describe" in result.err, "the build reports its phases"
+
+
+def test_export_csv_writes_a_folder_of_tables(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "tables"
+    result = run_cli("export", "--format", "csv", "--out", str(out))
+    assert result.code == 0, result.err
+    assert {"tools.csv", "licences.csv", "csv-metadata.json"} <= {p.name for p in out.iterdir()}
+    assert result.out == ""
+
+
+def test_export_csv_needs_a_folder(run_cli) -> None:
+    result = run_cli("export", "--format", "csv")
+    assert result.code == 2 and "--out DIR" in result.err
+
+
+def test_export_framed_jsonld_to_stdout(run_cli) -> None:
+    result = run_cli("export", "--format", "jsonld-framed")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert any(node["@id"] == "id:licence/bigcode-openrail-m-license-agreement" for node in document["@graph"])
 
 
 def test_version(run_cli) -> None:

@@ -1,4 +1,5 @@
-"""``railgraph build``: load, infer, validate and write ``dist/`` atomically.
+"""``railgraph build``: load, infer, validate and write ``dist/`` (dumps, tables, description,
+site) atomically.
 
 Everything is written into a temporary folder beside the output folder and swapped in only when
 the whole build succeeded, so a failed build leaves an earlier output folder untouched.
@@ -6,19 +7,25 @@ the whole build succeeded, so a failed build leaves an earlier output folder unt
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._version import __version__
 from .catalogue import Catalogue
 from .errors import InputError
-from .export import get_format
+from .export import FORMATS, get_format
+from .export.catalog import describe
+from .export.tables import render_tables
 from .validation import ValidationReport
 
-DEFAULT_FORMATS = ("ttl", "nt", "jsonld")
+#: Every export format; ``--formats`` may choose fewer.
+DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
 
 
@@ -35,9 +42,14 @@ class BuildResult:
         return self.report.conforms
 
 
-def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORMATS,
-          step: Step = lambda name: None) -> BuildResult:
-    """Infer, validate and, when the catalogue conforms, write every export into ``out``."""
+def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORMATS, *,
+          site: bool = True, step: Step = lambda name: None) -> BuildResult:
+    """Infer, validate and, when the catalogue conforms, write every export into ``out``.
+
+    ``out`` receives ``catalogue.*`` (one file per format), ``inferred.ttl``/``.nt``, ``csv/``
+    (one table per class and its CSVW metadata), ``catalog.ttl``/``.jsonld`` (the DCAT-AP and
+    VoID description of those files), ``validation.*`` and, unless ``site`` is false, ``site/``.
+    """
     chosen = [get_format(name) for name in formats]
     step("infer")
     _ = catalogue.inferred
@@ -46,19 +58,56 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     result = BuildResult(out, report)
     if not report.conforms:
         return result
-    step("export")
     files: dict[str, bytes] = {}
     for fmt in chosen:
+        step(f"export {fmt.name}")
         files[f"catalogue{fmt.extension}"] = catalogue.export(fmt.name)
     files["inferred.ttl"] = catalogue.export("ttl", inferred=True)
     files["inferred.nt"] = catalogue.export("nt", inferred=True)
+    step("export csv")
+    files.update({f"csv/{name}": data for name, data in render_tables(catalogue).items()})
     files["validation.json"] = report.to_json().encode("utf-8")
     if report.graph is not None:
         files["validation.ttl"] = report.graph.serialize(format="turtle", encoding="utf-8")
+    step("describe")
+    description = describe(catalogue, files, version=__version__, issued=release_date(catalogue.root),
+                           base_iri=catalogue.settings["base_iri"])
+    files["catalog.ttl"] = catalogue.serialize(description, "ttl")
+    files["catalog.jsonld"] = catalogue.serialize(description, "jsonld")
+    if site:
+        step("site")
+        from .export.site import render_site
+
+        files.update({f"site/{name}": data for name, data in render_site(catalogue).items()})
     step("write")
     write_atomically(out, files)
     result.written = {name: len(data) for name, data in files.items()}
     return result
+
+
+def release_date(root: Path) -> datetime.date:
+    """The date a build states as its release date, never the clock's.
+
+    ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention), else the date of the
+    last commit of a git checkout at ``root``, else the newest modification time of its sources.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time",
+                             hint="set it to whole seconds since 1970, or unset it") from None
+    try:
+        stamp = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%cs"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        if stamp:
+            return datetime.date.fromisoformat(stamp)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass
+    newest = max((p.stat().st_mtime for folder in ("ontology", "data") for p in (root / folder).rglob("*.ttl")),
+                 default=0.0)
+    return datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).date()
 
 
 def write_atomically(out: Path, files: dict[str, bytes]) -> None:

@@ -27,6 +27,8 @@ from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .resources import find_root
 from .settings import Settings
+from .store import OxigraphStore, QueryStore, RdflibStore
+from ._version import __version__
 
 #: Kinds of entry and the class that marks them, in the order ``info`` lists them.
 ENTRY_KINDS: dict[str, URIRef] = {
@@ -90,7 +92,7 @@ class Catalogue:
 
     def _forget(self) -> None:
         for name in ("asserted", "inferred", "dataset", "_union", "_identifiers", "_facet_index",
-                     "_concept_ids"):
+                     "_concept_ids", "store"):
             self.__dict__.pop(name, None)
 
     # -- graphs --------------------------------------------------------------------------------
@@ -211,9 +213,24 @@ class Catalogue:
                 resolved[parameter.name] = str(self.resolve_any(value))
         return self._run(named.text, named.bindings(resolved), origin=named.path)
 
+    @cached_property
+    def store(self) -> QueryStore:
+        """The query engine: pyoxigraph (in memory, or on disk with the store setting) or rdflib."""
+        if self.settings["query_engine"] == "rdflib":
+            return RdflibStore(self.dataset)
+
+        def nquads() -> bytes:  # the named graphs, and their union as the default graph
+            return self.dataset.serialize(format="nquads", encoding="utf-8") + \
+                self.union().serialize(format="nt", encoding="utf-8")
+
+        if self.settings["store"]:
+            digest = hashlib.sha256(f"{self.source_digest()} {__version__}".encode()).hexdigest()
+            return OxigraphStore.on_disk(Path(self.settings["store"]), digest, nquads)
+        return OxigraphStore.in_memory(nquads)
+
     def _run(self, text: str, bindings: dict[str, Any], origin: Path | None) -> Result:
         try:
-            return self.dataset.query(text, initBindings=bindings)
+            return self.store.query(text, bindings)
         except Exception as exc:  # rdflib's SPARQL parser raises pyparsing and other errors
             line = getattr(exc, "lineno", None)
             column = getattr(exc, "col", None)

@@ -27,11 +27,15 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld")
-EXPORT_FORMATS = ("ttl", "nt", "jsonld", "rdfxml", "nq", "trig")
+EXPORT_FORMATS = ("ttl", "nt", "jsonld", "rdfxml", "nq", "trig", "jsonld-framed", "csv")
 
 
 def catalogue_options(command: F) -> F:
-    """--root and --data, shared by every command that loads the catalogue."""
+    """--root, --data and --store, shared by every command that loads the catalogue."""
+    command = click.option("--store", type=click.Path(path_type=Path), default=None, expose_value=False,
+                           callback=_remember_store,
+                           help="Keep the query store on disk in this folder; reopened as long as "
+                                "the sources are unchanged.")(command)
     command = click.option("--data", "data", multiple=True, type=click.Path(path_type=Path),
                            help="Extra data folder loaded beside the root's data/ (repeatable).")(command)
     command = click.option("--root", type=click.Path(path_type=Path), default=None,
@@ -53,11 +57,17 @@ def step(label: str) -> Iterator[None]:
         stderr.print(f"[dim]{label}: {elapsed:.1f} s[/dim]")
 
 
+def _remember_store(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    ctx.meta["railgraph.store"] = value
+
+
 def open_catalogue(root: Path | None, data: tuple[Path, ...]) -> Any:
     from .catalogue import Catalogue
 
+    store = click.get_current_context().meta.get("railgraph.store")
+    settings = Settings.resolve({"root": root, "store": str(store) if store else None})
     with step("loading the catalogue"):
-        return Catalogue.load(root=root, data=data, settings=Settings.resolve({"root": root}))
+        return Catalogue.load(root=root, data=data, settings=settings)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,10 +84,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @catalogue_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: dist). Replaced atomically.")
-@click.option("--formats", default="ttl,nt,jsonld", show_default=True,
-              help="Comma-separated export formats: ttl, nt, jsonld, rdfxml, nq, trig.")
-@click.option("--no-site", is_flag=True,
-              help="Skip the static HTML site (this version does not build one yet).")
+@click.option("--formats", default=",".join(EXPORT_FORMATS[:-1]), show_default=True,
+              help="Comma-separated catalogue formats: ttl, nt, jsonld, rdfxml, nq, trig, "
+                   "jsonld-framed (the CSV tables, the DCAT description and the inferred "
+                   "triples are always written).")
+@click.option("--no-site", is_flag=True, help="Skip the static HTML site (dist/site/).")
 def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
           no_site: bool) -> None:
     """Load, infer, validate and export the catalogue into dist/."""
@@ -88,7 +99,8 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     out_dir = out or Path(Settings.resolve()["out"])
     names = tuple(f.strip() for f in formats.split(",") if f.strip())
     with step("building"):
-        result = run_build(catalogue, out_dir, names)
+        result = run_build(catalogue, out_dir, names, site=not no_site,
+                           step=lambda phase: stderr.print(f"[dim]  {phase}[/dim]"))
     report = result.report
     if not result.ok:
         click.echo(report.to_text(), err=True)
@@ -101,8 +113,12 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     click.echo(f"  triples: {counts['triples']['asserted']:,} asserted, "
                f"{counts['triples']['inferred']:,} inferred")
     click.echo(f"  validation: conforms, {len(report.warnings)} warning(s)")
+    pages = {name: size for name, size in result.written.items() if name.startswith("site/")}
     for name, size in sorted(result.written.items()):
-        click.echo(f"  {name}: {size:,} bytes")
+        if name not in pages:
+            click.echo(f"  {name}: {size:,} bytes")
+    if pages:
+        click.echo(f"  site/: {len(pages):,} files, {sum(pages.values()):,} bytes")
 
 
 @cli.command()
@@ -187,12 +203,26 @@ def queries(root: Path | None, data: tuple[Path, ...], fmt: str) -> None:
 @cli.command()
 @catalogue_options
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
-              help="Export format; nq and trig keep the named graphs (sources and inferred).")
+              help="Export format; nq and trig keep the named graphs (sources and inferred); "
+                   "jsonld-framed has one object per tool or metric; csv is a folder of tables.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="File to write (default: stdout). Written atomically.")
+              help="File to write (default: stdout), or for csv the folder. Written atomically.")
 @click.option("--inferred", is_flag=True, help="Export the inferred triples instead of the asserted ones.")
 def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None, inferred: bool) -> None:
-    """Export the catalogue in one RDF format."""
+    """Export the catalogue in one format."""
+    from .build import write_atomically, write_file_atomically
+
+    if fmt == "csv":
+        if out is None:
+            raise UsageError("csv is a folder of tables: name it with --out DIR")
+        if inferred:
+            raise UsageError("the csv tables hold asserted values (and inferred types); drop --inferred")
+        catalogue = open_catalogue(root, data)
+        with step("exporting csv"):
+            tables = catalogue.tables()
+        write_atomically(out, tables)
+        stderr.print(f"wrote {out}/ ({len(tables)} files, {sum(map(len, tables.values())):,} bytes)")
+        return
     catalogue = open_catalogue(root, data)
     with step(f"exporting {fmt}"):
         payload = catalogue.export(fmt, inferred=inferred)
@@ -200,8 +230,6 @@ def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
         return
-    from .build import write_file_atomically
-
     write_file_atomically(out, payload)
     stderr.print(f"wrote {out} ({len(payload):,} bytes)")
 

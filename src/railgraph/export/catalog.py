@@ -274,7 +274,7 @@ def _add_distribution(graph: Graph, dataset: URIRef, path: str, data: bytes, bas
     add((file_type.file_type, SKOS.inScheme, EU["file-type"]))
     # xsd:decimal, as the DCAT-AP 3.0.0 core shapes require; the full shapes want
     # xsd:nonNegativeInteger and no literal satisfies both (SEMICeu/DCAT-AP issues 399, 422)
-    add((distribution, DCAT.byteSize, Literal(str(len(data)), datatype=XSD.decimal)))
+    add((distribution, DCAT.byteSize, Literal(f"{len(data)}.0", datatype=XSD.decimal)))  # canonical form
     add((distribution, SPDX.checksum, checksum))
     add((checksum, RDF.type, SPDX.Checksum))
     add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
