@@ -124,6 +124,7 @@ def test_framed_jsonld_round_trips_through_pyld(catalogue, exported) -> None:
     shown = frame_input(catalogue.asserted, catalogue.union())
     back = jsonld.to_rdf(document)
     assert isomorphic(back, shown)
+    assert isomorphic(parse_with_oxigraph(exported["jsonld-framed"], "jsonld")[None], shown)
     assert not set(back) - set(catalogue.union()), "the view invents nothing"
 
 
