@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
+from railgraph.atomic import MARKER
 from railgraph.build import build, release_date, write_atomically
 from railgraph.errors import InputError
 from railgraph.export.catalog import SPDX
@@ -32,7 +33,7 @@ def test_build_writes_every_format_the_tables_the_description_and_the_site(built
     assert names == {"catalogue.ttl", "catalogue.nt", "catalogue.jsonld", "catalogue.rdf",
                      "catalogue.nq", "catalogue.trig", "catalogue-framed.jsonld", "inferred.ttl",
                      "inferred.nt", "csv", "catalog.ttl", "catalog.jsonld", "validation.json",
-                     "validation.ttl", "site"}
+                     "validation.ttl", "site", MARKER}
     report = json.loads((built / "validation.json").read_text(encoding="utf-8"))
     assert report["conforms"] is True and report["violations"] == 0
     assert (built / "site" / "index.html").is_file()
@@ -50,7 +51,7 @@ def test_the_description_lists_every_file_but_itself_and_the_site(built: Path) -
     assert same_graph(description, Graph().parse(built / "catalog.jsonld"))
     described = {str(url).removeprefix(BASE + "dist/") for url in description.objects(None, DCAT.downloadURL)}
     on_disk = {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
-    assert described == {n for n in on_disk if not n.startswith(("site/", "catalog."))}
+    assert described == {n for n in on_disk if not n.startswith(("site/", "catalog.", MARKER))}
     for name in described:
         distribution = description.value(predicate=DCAT.downloadURL, object=URIRef(BASE + "dist/" + name))
         checksum = description.value(description.value(distribution, SPDX.checksum), SPDX.checksumValue)
@@ -85,8 +86,7 @@ def test_a_non_conforming_catalogue_leaves_the_earlier_dist_untouched(fresh_cata
 
 def test_a_write_that_fails_midway_restores_the_earlier_folder(tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "dist"
-    out.mkdir()
-    (out / "keep.txt").write_text("earlier", encoding="utf-8")
+    write_atomically(out, {"keep.txt": b"earlier"})
     original_rename = Path.rename
 
     def failing_rename(self: Path, target):  # the swap-in fails after the old folder moved away
@@ -98,5 +98,31 @@ def test_a_write_that_fails_midway_restores_the_earlier_folder(tmp_path: Path, m
     with pytest.raises(InputError, match="disk full"):
         write_atomically(out, {"catalogue.ttl": b"new"})
     monkeypatch.undo()
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_a_folder_railgraph_did_not_write_is_never_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter-1.tex").write_text("years of work", encoding="utf-8")
+    with pytest.raises(InputError, match="not written by railgraph"):
+        write_atomically(out, {"catalogue.ttl": b"new"})
+    assert [p.name for p in out.iterdir()] == ["chapter-1.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]
+
+
+def test_a_written_folder_is_readable_by_others_and_replaceable(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    write_atomically(out, {"a.ttl": b"first"})
+    assert out.stat().st_mode & 0o055 == 0o055 & ~_umask(), "mkdtemp's private mode must not stay"
+    write_atomically(out, {"b.ttl": b"second"})
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "b.ttl"]
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -144,7 +144,7 @@ def test_build_writes_dist_and_a_summary_and_no_site_skips_the_site(run_cli, tmp
     assert "catalogue-framed.jsonld" in result.out and "csv/tools.csv" in result.out
     assert {p.name for p in out.iterdir()} == {
         "catalogue.ttl", "catalogue-framed.jsonld", "inferred.ttl", "inferred.nt", "csv",
-        "catalog.ttl", "catalog.jsonld", "validation.json", "validation.ttl"}
+        "catalog.ttl", "catalog.jsonld", "validation.json", "validation.ttl", ".railgraph-output"}
     assert "describe" in result.err, "the build reports its phases"
 
 
@@ -154,6 +154,15 @@ def test_export_csv_writes_a_folder_of_tables(run_cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert {"tools.csv", "licences.csv", "csv-metadata.json"} <= {p.name for p in out.iterdir()}
     assert result.out == ""
+
+
+def test_export_csv_refuses_a_folder_it_did_not_write(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = run_cli("export", "--format", "csv", "--out", str(out))
+    assert result.code == 2 and "not written by railgraph" in result.err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
 def test_export_csv_needs_a_folder(run_cli) -> None:

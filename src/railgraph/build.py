@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._version import __version__
+from .atomic import replace_folder, write_file_atomically, write_files
 from .catalogue import Catalogue
 from .errors import InputError
 from .export import FORMATS, get_format
 from .export.catalog import describe
 from .export.tables import render_tables
 from .validation import ValidationReport
+
+__all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "release_date", "write_atomically",
+           "write_file_atomically"]
 
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
@@ -110,64 +112,6 @@ def release_date(root: Path) -> datetime.date:
     return datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).date()
 
 
-def write_atomically(out: Path, files: dict[str, bytes]) -> None:
+def write_atomically(out: Path, files: dict[str, bytes], *, what: str = "build") -> None:
     """Write ``files`` into a fresh folder and swap it in for ``out`` in one rename."""
-    out = out.resolve()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder: {exc.strerror or exc}", path=out) from exc
-    retired: Path | None = None
-    try:
-        for name, data in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        if out.exists():
-            retired = out.parent / f".{out.name}.old-{os.getpid()}"
-            if retired.exists():
-                shutil.rmtree(retired)
-            out.rename(retired)
-        staging.rename(out)
-    except BaseException as exc:
-        if retired is not None and not out.exists():
-            retired.rename(out)
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write the build: {exc.strerror or exc}; the earlier folder "
-                             "was left as it was", path=out) from exc
-        raise
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
-
-
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write one file through a temporary sibling and a rename."""
-    path = path.resolve()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from exc
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from exc
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+    replace_folder(out, lambda staging: write_files(staging, files), what=what)

@@ -216,11 +216,11 @@ def export(root: Path | None, data: tuple[Path, ...], fmt: str, out: Path | None
         if out is None:
             raise UsageError("csv is a folder of tables: name it with --out DIR")
         if inferred:
-            raise UsageError("the csv tables hold asserted values (and inferred types); drop --inferred")
+            raise UsageError("the csv tables hold the asserted values; drop --inferred")
         catalogue = open_catalogue(root, data)
         with step("exporting csv"):
             tables = catalogue.tables()
-        write_atomically(out, tables)
+        write_atomically(out, tables, what="csv export")
         stderr.print(f"wrote {out}/ ({len(tables)} files, {sum(map(len, tables.values())):,} bytes)")
         return
     catalogue = open_catalogue(root, data)

@@ -15,8 +15,6 @@ sources reopens it without loading anything.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -27,7 +25,9 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
+from .atomic import replace_folder
 from .errors import InputError
+from .terms import to_oxigraph, to_rdflib
 
 DIGEST_FILE = "railgraph-sources.sha256"
 
@@ -91,67 +91,49 @@ def bind_values(text: str, bindings: Mapping[str, Identifier]) -> str:
     Substitution (not a ``VALUES`` join) keeps rdflib's meaning: a bound variable is bound
     everywhere, inside the ``FILTER``s of nested groups too. Each value is written by
     pyoxigraph's term serialiser (IRIs validated, literals escaped), so it can only ever be one
-    RDF term, never query text. A bound variable is a constant: it may not be projected or
-    assigned (``SELECT ?x``, ``AS ?x``).
+    RDF term, never query text. A bound variable is a constant: it may not be projected,
+    assigned, grouped or ordered by, and a query with parameters must name its columns.
     """
-    masked = _blank_out(text)
+    masked = _blank_out(text, iris=True)
+    if bindings and re.search(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?\*", masked, re.IGNORECASE):
+        raise InputError("a query with parameters must name its columns, not SELECT *",
+                         hint="list the variables to return after SELECT")
     for name, term in bindings.items():
-        variable = rf"[?$]{re.escape(name)}(?![A-Za-z0-9_])"
-        if re.search(rf"(\bAS\s*|\bSELECT\b[^{{]*?){variable}", masked, re.IGNORECASE | re.DOTALL):
-            raise InputError(f"parameter ?{name} is projected or assigned in the query",
-                             hint="a parameter is a constant: use it in the WHERE clause only")
+        if isinstance(term, BNode):
+            raise InputError(f"parameter ?{name} cannot be a blank node", hint="give an IRI or a literal")
+        variable = rf"[?$]{re.escape(name)}(?![\w\u00B7\u0300-\u036F\u203F-\u2040])"
+        if re.search(rf"(\bAS\s*|\bSELECT\b[^{{]*?|\bBY\b[^{{}}]*?|\bBOUND\s*\(\s*|\bVALUES\b[^{{]*?){variable}",
+                     masked, re.IGNORECASE | re.DOTALL):
+            raise InputError(f"parameter ?{name} is projected, assigned, grouped or ordered by",
+                             hint="a parameter is a constant: use it in triple patterns and filters only")
+        found = list(re.finditer(variable, masked))
+        if len(found) != len(re.findall(variable, _blank_out(text, iris=False))):
+            raise InputError(f"parameter ?{name} sits between < and >, where it may be read as part of an IRI",
+                             hint="put spaces around the comparison operators < and >")
         value = str(to_oxigraph(term))
-        for match in reversed(list(re.finditer(variable, masked))):
+        for match in reversed(found):
             start, end = match.span()
             text = text[:start] + value + text[end:]
             masked = masked[:start] + " " * len(value) + masked[end:]
     return text
 
 
-_NOT_CODE = re.compile(
-    r'"""[\s\S]*?"""' r"|'''[\s\S]*?'''"
-    r'|"(?:\\.|[^"\\\n])*"' r"|'(?:\\.|[^'\\\n])*'"
-    r'|<[^<>"{}|^`\\\s]*>' r"|#[^\n]*")
+_STRINGS_AND_COMMENTS = (r'"""[\s\S]*?"""' r"|'''[\s\S]*?'''"
+                         r'|"(?:\\.|[^"\\\n])*"' r"|'(?:\\.|[^'\\\n])*'" r"|#[^\n]*")
+_NOT_CODE = {True: re.compile(_STRINGS_AND_COMMENTS + r'|<[^<>"{}|^`\\\s]*>'),
+             False: re.compile(_STRINGS_AND_COMMENTS)}
 
 
-def _blank_out(text: str) -> str:
-    """``text`` with strings, IRIs and comments blanked (same length, so positions still match)."""
-    return _NOT_CODE.sub(lambda match: " " * len(match.group()), text)
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
-    raise InputError(f"cannot bind {term!r} in a query")
-
-
-def to_rdflib(term: object) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise InputError(f"unexpected term {term!r} in a query answer")
+def _blank_out(text: str, *, iris: bool) -> str:
+    """``text`` with strings, comments and (with ``iris``) IRIs blanked, positions unchanged."""
+    return _NOT_CODE[iris].sub(lambda match: " " * len(match.group()), text)
 
 
 def to_rdflib_result(answer: object) -> Result:
     """pyoxigraph's answer as an rdflib :class:`Result`, so every shell treats both engines alike."""
-    if isinstance(answer, bool):
+    if isinstance(answer, (bool, ox.QueryBoolean)):
         result = Result("ASK")
-        result.askAnswer = answer
+        result.askAnswer = bool(answer)
         return result
     if isinstance(answer, ox.QuerySolutions):
         result = Result("SELECT")
@@ -179,30 +161,12 @@ def _stored_digest(path: Path) -> str | None:
 
 def _rebuild(path: Path, digest: str, nquads: bytes) -> None:
     """Load ``nquads`` into a new store beside ``path`` and swap it in (all or nothing)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
-    except OSError as exc:
-        raise InputError(f"cannot create the store: {exc.strerror or exc}", path=path) from exc
-    retired = path.parent / f".{path.name}.old-{digest[:12]}"
-    try:
+
+    def fill(staging: Path) -> None:
         store = ox.Store(str(staging / "store"))
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
         store.flush()
         del store
         (staging / DIGEST_FILE).write_text(digest + "\n", encoding="ascii")
-        if path.exists():
-            if _stored_digest(path) is None and any(path.iterdir()):
-                raise InputError("the folder exists and is not a railgraph store; refusing to replace it",
-                                 path=path, hint="name an empty or new folder with --store")
-            shutil.rmtree(retired, ignore_errors=True)
-            path.rename(retired)
-        staging.rename(path)
-    except BaseException as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        if retired.exists() and not path.exists():
-            retired.rename(path)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write the store: {exc.strerror or exc}", path=path) from exc
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+
+    replace_folder(path, fill, what="store")
