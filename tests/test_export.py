@@ -3,8 +3,12 @@ and framed) needs no remote context and reads back through PyLD to the same trip
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
@@ -54,12 +58,15 @@ def test_dataset_formats_keep_one_named_graph_per_source_and_the_inferred_graph(
     assert same_graph(by_oxigraph[INFERRED_GRAPH], catalogue.inferred)
 
 
-def test_dumps_are_byte_for_byte_reproducible(catalogue, exported) -> None:
-    import railgraph
-
-    again = railgraph.load(ROOT)
-    for fmt in ("nt", "ttl", "jsonld"):
-        assert again.export(fmt) == exported[fmt], fmt
+def test_dumps_are_byte_for_byte_reproducible_across_processes(exported) -> None:
+    """Another process, with another hash seed, writes every format to the same bytes."""
+    script = ("import hashlib, json, railgraph; c = railgraph.load(%r); "
+              "print(json.dumps({f: hashlib.sha256(c.export(f)).hexdigest() for f in %r}))"
+              % (str(ROOT), sorted(exported)))
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               env={**os.environ, "PYTHONHASHSEED": "12345"})
+    there = json.loads(completed.stdout)
+    assert there == {fmt: hashlib.sha256(data).hexdigest() for fmt, data in exported.items()}
 
 
 def test_jsonld_is_compacted_with_the_shipped_context_inline(exported) -> None:
@@ -148,3 +155,20 @@ def test_unknown_format_is_a_usage_error(catalogue) -> None:
 def test_whole_catalogue_formats_refuse_the_inferred_flag(catalogue, fmt: str) -> None:
     with pytest.raises(UsageError, match="drop --inferred"):
         catalogue.export(fmt, inferred=True)
+
+
+@pytest.mark.parametrize(("name", "relative"), [("context", "ontology/context.jsonld"),
+                                                ("frame", "ontology/frames/entries.jsonld")])
+def test_a_broken_shipped_json_document_is_a_located_error(tmp_path, name: str, relative: str) -> None:
+    import shutil
+
+    import railgraph
+
+    root = tmp_path / "root"
+    for folder in ("ontology", "shapes", "queries", "data"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / relative).write_text('{\n  "@context": {,\n}\n', encoding="utf-8")
+    catalogue = railgraph.load(root)
+    with pytest.raises(InputError) as caught:
+        catalogue.export("jsonld-framed")
+    assert caught.value.line == 2 and relative.rsplit("/", 1)[1] in str(caught.value.path)

@@ -19,7 +19,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from . import facets, inference, licensing, loading, validation
-from .errors import InputError, UsageError
+from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, serialize
 from .export.tables import render_tables
 from .export.rdf import load_context
@@ -231,6 +231,8 @@ class Catalogue:
     def _run(self, text: str, bindings: dict[str, Any], origin: Path | None) -> Result:
         try:
             return self.store.query(text, bindings)
+        except RailgraphError:
+            raise
         except Exception as exc:  # rdflib's SPARQL parser raises pyparsing and other errors
             line = getattr(exc, "lineno", None)
             column = getattr(exc, "col", None)
@@ -390,8 +392,8 @@ class Catalogue:
 
     def framed(self) -> dict[str, Any]:
         """One object per tool or metric with what it references nested (see ``export.framed``)."""
-        return framed.framed(self.asserted, self.union(), self.root / "ontology" / "frames" /
-                             "entries.jsonld", self.jsonld_context)
+        frame = jsonld.read_document(self.root / "ontology" / "frames" / "entries.jsonld")
+        return framed.framed(self.asserted, self.union(), frame, self.jsonld_context)
 
     def counts(self) -> dict[str, Any]:
         """Entries per kind, concepts per scheme, triples, shapes and queries."""

@@ -44,8 +44,18 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
 }
 
+#: The prefix of each namespace railgraph binds.
+PREFIX_OF: dict[str, str] = {namespace: prefix for prefix, namespace in PREFIXES.items()}
+
+
+def split_iri(iri: str) -> tuple[str, str]:
+    """A term's namespace and local name: split after its last ``#``, else after its last ``/``."""
+    cut = iri.rfind("#") if "#" in iri else iri.rfind("/")
+    return iri[: cut + 1], iri[cut + 1:]
+
+
 __all__ = [
     "ADMS", "BASE", "CC", "DCAT", "DCTERMS", "FOAF", "GRAPH", "ID", "INFERRED_GRAPH", "MLS",
-    "ODRL", "ORG", "OWL", "PREFIXES", "PROV", "RDF", "RDFS", "RG", "RGSH", "SCHEMA", "SH",
-    "SKOS", "VANN", "VOCAB", "XSD",
+    "ODRL", "ORG", "OWL", "PREFIXES", "PREFIX_OF", "PROV", "RDF", "RDFS", "RG", "RGSH", "SCHEMA", "SH",
+    "SKOS", "VANN", "VOCAB", "XSD", "split_iri",
 ]

@@ -35,7 +35,9 @@ from rdflib.namespace import VOID
 from rdflib.term import Node
 
 from ..errors import UsageError
-from ..namespaces import BASE, DCAT, DCTERMS, FOAF, ID, OWL, PREFIXES, RDF, RDFS, RG, SKOS, XSD
+from ..loading import stable_blank_nodes
+from ..namespaces import (BASE, DCAT, DCTERMS, FOAF, ID, OWL, PREFIX_OF, PREFIXES, RDF, RDFS, RG, SKOS,
+                          XSD, split_iri)
 from .rdf import FORMATS
 
 if TYPE_CHECKING:
@@ -130,7 +132,7 @@ class Statistics:
 
     def vocabularies(self) -> set[URIRef]:
         """The namespaces of the classes and properties used."""
-        return {URIRef(_split(str(term))[0]) for term in [*self.instances, *self.properties]}
+        return {URIRef(split_iri(str(term))[0]) for term in [*self.instances, *self.properties]}
 
 
 def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
@@ -204,7 +206,10 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
             add((subject, VOID.dataDump, download))
     if endpoint is not None:
         _add_endpoint(graph, catalog, dataset, URIRef(endpoint))
-    return graph
+    described = stable_blank_nodes(graph, "catalog")  # checksums and contact point, same labels each run
+    for prefix, namespace in graph.namespaces():
+        described.bind(prefix, namespace, replace=True)
+    return described
 
 
 def _add_publication(graph: Graph, resource: URIRef, released: Literal) -> None:
@@ -360,17 +365,8 @@ def _add_endpoint(graph: Graph, catalog: URIRef, dataset: URIRef, endpoint: URIR
     add((service, DCAT.contactPoint, _contact_point(graph)))
 
 
-def _split(text: str) -> tuple[str, str]:
-    """A term's namespace and local name: split after its last ``#``, else its last ``/``."""
-    cut = text.rfind("#") if "#" in text else text.rfind("/")
-    return text[: cut + 1], text[cut + 1:]
-
-
-_PREFIX_OF = {namespace: prefix for prefix, namespace in PREFIXES.items()}
-
-
 def _slug(term: Node) -> str:
     """``{prefix}-{local name}``; a namespace without a known prefix is named by a short digest."""
-    namespace, local = _split(str(term))
-    prefix = _PREFIX_OF.get(namespace) or "ns" + hashlib.sha256(namespace.encode()).hexdigest()[:8]
+    namespace, local = split_iri(str(term))
+    prefix = PREFIX_OF.get(namespace) or "ns" + hashlib.sha256(namespace.encode()).hexdigest()[:8]
     return quote(f"{prefix}-{local}" if local else prefix, safe="-._~")

@@ -11,9 +11,7 @@ shipped context, which is written inline into the output.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, URIRef
@@ -45,6 +43,7 @@ def frame_input(asserted: Graph, union: Graph) -> Graph:
                     if isinstance(s, URIRef)})
     pending: list[Node] = []
     for root in roots:
+        graph.add((root, RDF.type, next(c for c in FRAMED_CLASSES if (root, RDF.type, c) in union)))
         for triple in _described(asserted, root):
             graph.add(triple)
             if triple[1] != RDF.type:
@@ -65,10 +64,9 @@ def frame_input(asserted: Graph, union: Graph) -> Graph:
     return graph
 
 
-def framed(asserted: Graph, union: Graph, frame_path: Path,
+def framed(asserted: Graph, union: Graph, frame_document: Mapping[str, Any],
            context: Mapping[str, Any]) -> dict[str, Any]:
     """The framed document: ``{"@context": {...}, "@graph": [one object per tool or metric]}``."""
-    frame_document = json.loads(frame_path.read_text(encoding="utf-8"))
     return jsonld.frame(frame_input(asserted, union), frame_document, context)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
@@ -35,9 +36,41 @@ def offline_loader(documents: Mapping[str, Any] | None = None) -> Loader:
     return load
 
 
+def read_document(path: Path) -> dict[str, Any]:
+    """A shipped JSON-LD document (context or frame), or a located :class:`InputError`."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("file is not UTF-8", path=path, hint="save the file as UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
+                         hint="fix the JSON at that position") from exc
+    if not isinstance(document, dict):
+        raise InputError("a JSON-LD context or frame must be a JSON object", path=path)
+    return document
+
+
 def expand(graph: Graph) -> list[Any]:
-    """``graph`` in expanded JSON-LD (rdflib writes it; there is nothing to compact wrongly)."""
-    return json.loads(graph.serialize(format="json-ld"))
+    """``graph`` in expanded JSON-LD, nodes and values in a stable order.
+
+    rdflib writes it (there is nothing to compact wrongly); its order follows Python's hashing,
+    which changes between processes, so nodes are sorted by ``@id`` and each property's values by
+    their JSON, and every JSON-LD file railgraph writes is the same bytes in every run.
+    """
+    nodes = json.loads(graph.serialize(format="json-ld"))
+    for node in nodes:
+        for key, values in node.items():
+            if isinstance(values, list):
+                values.sort(key=_canonical)
+    return sorted(nodes, key=_canonical)
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, dict) and "@id" in value:
+        return "0" + str(value["@id"])
+    return "1" + json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def compact(graph: Graph, context: Mapping[str, Any]) -> Document:

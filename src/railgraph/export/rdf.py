@@ -4,14 +4,16 @@ the inferred graph) as N-Quads and TriG. The framed JSON-LD view is made in :mod
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
+from ..terms import to_oxigraph
 from . import jsonld
 
 
@@ -46,12 +48,31 @@ def get_format(name: str) -> Format:
                          hint=f"choose one of {', '.join(FORMATS)}") from None
 
 
+def _write_sorted(graph: Graph, fmt: Format) -> bytes:
+    """RDF/XML and TriG written by pyoxigraph from sorted statements.
+
+    rdflib orders these two by Python's hashing, which changes from one process to the next;
+    pyoxigraph writes statements in the order given, so the same catalogue gives the same bytes.
+    """
+    if isinstance(graph, Dataset):
+        statements = sorted((s, p, o, g.identifier) for g in graph.graphs() for s, p, o in g)
+        items = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
+                 for s, p, o, g in statements if g != DATASET_DEFAULT_GRAPH_ID]
+    else:
+        items = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in sorted(graph)]
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+    return ox.serialize(items, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=prefixes)
+
+
+_OXIGRAPH_FORMATS = {"rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG}
+
+
 def load_context(path: Path) -> dict[str, Any]:
     """The JSON-LD context object shipped at ``path`` (the inner ``@context`` value)."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    context = document.get("@context", document)
+    context = jsonld.read_document(path).get("@context")
     if not isinstance(context, dict):
-        raise UsageError(f"{path}: the @context must be an object")
+        raise InputError("the @context must be an object (railgraph never fetches a context)",
+                         path=path)
     return context
 
 
@@ -63,5 +84,7 @@ def serialize(graph: Graph, fmt: Format, context: dict[str, Any] | None = None) 
         return ("\n".join(lines) + "\n").encode("utf-8")
     if fmt.name == "jsonld":
         return jsonld.dumps(jsonld.compact(graph, context or {}))
+    if fmt.name in ("rdfxml", "trig"):
+        return _write_sorted(graph, fmt)
     data = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
     return data

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ..errors import RailgraphError
-from ..namespaces import DCTERMS, FOAF, PREFIXES, RDF, RDFS, RG, SKOS, XSD
+from ..namespaces import DCTERMS, FOAF, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
 
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
@@ -97,7 +97,6 @@ TABLES: tuple[Table, ...] = (
 
 _PREFERRED = (DCTERMS.title, RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.description,
               SKOS.definition, RG.status)
-_PREFIX_OF = {namespace: prefix for prefix, namespace in PREFIXES.items()}
 _SEPARATORS = "|¦" + "".join(map(chr, range(0xE000, 0xF900)))
 _XSD_BUILTINS = frozenset((
     "anyAtomicType anyURI base64Binary boolean byte date dateTime dateTimeStamp dayTimeDuration "
@@ -189,7 +188,7 @@ def _kind_of(value: object) -> _Kind:
 def _names(keys: list[tuple[URIRef, _Kind]]) -> dict[tuple[URIRef, _Kind], str]:
     """Column names: the local name; prefixed where local names clash; kind-suffixed if needed."""
     predicates = sorted({p for p, _ in keys}, key=str)
-    local = {p: "type" if p == RDF.type else _snake(_split(p)[1]) for p in predicates}
+    local = {p: "type" if p == RDF.type else _snake(split_iri(p)[1]) for p in predicates}
     taken = {"id"} | ({"type"} if RDF.type in local else set())
     clash = {p for p in predicates if p != RDF.type and (
         local[p] in taken or sum(local[q] == local[p] for q in predicates) > 1)}
@@ -201,17 +200,11 @@ def _names(keys: list[tuple[URIRef, _Kind]]) -> dict[tuple[URIRef, _Kind], str]:
     for predicate, kind in keys:
         name = base[predicate]
         if len(kinds[predicate]) > 1:
-            name += "_" + ("iri" if kind.iri else _snake(kind.lang or _split(kind.datatype)[1]))
+            name += "_" + ("iri" if kind.iri else _snake(kind.lang or split_iri(kind.datatype)[1]))
         names[predicate, kind] = name
     if len(set(names.values())) < len(names):
         raise RailgraphError(f"two columns would share a name among {sorted(names.values())}")
     return names
-
-
-def _split(iri: str) -> tuple[str, str]:
-    """Namespace and local name of ``iri``."""
-    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-    return iri[:cut], iri[cut:]
 
 
 def _snake(text: str) -> str:
@@ -220,8 +213,8 @@ def _snake(text: str) -> str:
 
 
 def _prefix(predicate: URIRef) -> str:
-    namespace = _split(predicate)[0]
-    return _PREFIX_OF.get(namespace) or _snake(namespace.rstrip("#/").rsplit("/", 1)[-1])
+    namespace = split_iri(predicate)[0]
+    return PREFIX_OF.get(namespace) or _snake(namespace.rstrip("#/").rsplit("/", 1)[-1])
 
 
 def _separator(values: Iterable[str]) -> str:
@@ -278,7 +271,7 @@ def _column_description(column: _Column) -> dict[str, Any]:
 def _datatype(kind: _Kind) -> str | dict[str, str]:
     if kind.lang:
         return "string"
-    namespace, local = _split(kind.datatype)
+    namespace, local = split_iri(kind.datatype)
     if namespace == str(XSD) and local in _XSD_BUILTINS:
         return local
     if kind.datatype in _OTHER_BUILTINS:
@@ -287,5 +280,5 @@ def _datatype(kind: _Kind) -> str | dict[str, str]:
 
 
 def _curie(iri: URIRef) -> str:
-    namespace, local = _split(iri)
-    return f"{_PREFIX_OF[namespace]}:{local}" if namespace in _PREFIX_OF else str(iri)
+    namespace, local = split_iri(iri)
+    return f"{PREFIX_OF[namespace]}:{local}" if namespace in PREFIX_OF else str(iri)
