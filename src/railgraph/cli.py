@@ -99,8 +99,8 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     out_dir = out or Path(Settings.resolve()["out"])
     names = tuple(f.strip() for f in formats.split(",") if f.strip())
     with step("building"):
-        result = run_build(catalogue, out_dir, names, site=not no_site,
-                           step=lambda phase: stderr.print(f"[dim]  {phase}[/dim]"))
+        result = run_build(catalogue, out_dir, names, site=not no_site, step=lambda phase: stderr.print(
+            f"[dim]  {time.perf_counter() - started:5.1f} s  {phase}[/dim]"))
     report = result.report
     if not result.ok:
         click.echo(report.to_text(), err=True)
