@@ -1,0 +1,172 @@
+"""Validation reports remembered by content, and the focus nodes a change can affect.
+
+A snapshot holds a validated state: the key of its data, a fingerprint of every node (a hash of
+the triples it is the subject of, and one of those it is the object of) and the report. The next
+validation of the same data is read back; after a change, only the focus nodes whose results the
+change can affect are validated again, and the snapshot's results are kept for all others.
+
+Which nodes can be affected follows from what the shapes in ``shapes/`` read, beside the triples
+of the focus node itself (its subject fingerprint) and those pointing to it (inverse paths such as
+``[ sh:inversePath odrl:prohibition ]``, its object fingerprint):
+
+* the triples of nodes up to :data:`REACH` links away from it: ``sh:class`` and the
+  ``skos:inScheme`` checks of its values, sequence paths (``odrl:constraint/odrl:leftOperand``)
+  and, farthest, ``odrl:permission/odrl:duty/odrl:action`` in
+  ``rgsh:ResponsibleAILicenceFlowDownShape``;
+* the other members of its concept scheme (:data:`GROUPS`): ``rgsh:ConceptNotationUniqueShape``
+  compares notations across a scheme;
+* whole chains of :data:`CHAINS`: ``rgsh:LicenceLineageCycleShape`` (``rg:basedOn+``) and
+  ``rgsh:ModelLineageCycleShape`` (``rg:derivedFromModel+``) follow lineage to any length;
+* the class and property hierarchies and the declared object properties (:data:`SCHEMA`), read
+  by class targets, ``sh:class``, ``rdf:type/rdfs:subClassOf*`` and
+  ``rgsh:ObjectPropertyLiteralShape``: when they change, everything is validated again.
+
+A shape that reads farther must extend these rules (tests/test_validation.py checks the paths).
+A snapshot that cannot be read or fails its checksum is ignored; nothing in it is trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from .namespaces import RG
+
+#: Bumped whenever what a snapshot holds, or what it means, changes.
+FORMAT = 1
+
+#: How many snapshots are kept.
+KEEP = 4
+
+#: Links followed from a focus node to the farthest node whose triples a shape reads.
+REACH = 2
+
+#: Predicates whose shared object makes its subjects compared with one another.
+GROUPS = (SKOS.inScheme,)
+
+#: Predicates whose chains a shape follows to any length.
+CHAINS = (RG.basedOn, RG.derivedFromModel)
+
+#: Triple patterns read beyond any neighbourhood: a change to one re-validates everything.
+SCHEMA = ((None, RDFS.subClassOf, None), (None, RDFS.subPropertyOf, None),
+          (None, RDF.type, OWL.ObjectProperty))
+
+#: Per node (in N-Triples form): hashes of the triples it is the subject and the object of.
+Fingerprints = dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A validated state of the data."""
+
+    data_key: str
+    schema: str
+    nodes: Fingerprints
+    report: str  # N-Triples
+
+
+def fingerprints(store: ox.Store) -> Fingerprints:
+    """The fingerprint of every IRI and blank node of the default graph of ``store``."""
+    subject_of: dict[str, int] = {}
+    object_of: dict[str, int] = {}
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        subject, obj = str(quad.subject), str(quad.object)
+        value = int.from_bytes(hashlib.blake2b(f"{subject} {quad.predicate} {obj}".encode(),
+                                               digest_size=8).digest(), "big")
+        subject_of[subject] = subject_of.get(subject, 0) ^ value
+        if not isinstance(quad.object, ox.Literal):
+            object_of[obj] = object_of.get(obj, 0) ^ value
+    return {node: (subject_of.get(node, 0), object_of.get(node, 0)) for node in subject_of.keys() | object_of}
+
+
+def schema_digest(data: Graph) -> str:
+    """A digest of the triples matching :data:`SCHEMA`."""
+    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for pattern in SCHEMA for s, p, o in data.triples(pattern))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def affected(data: Graph, before: Fingerprints, after: Fingerprints) -> set[Node]:
+    """The nodes whose results may differ between the data fingerprinted ``before`` and ``data``."""
+    subject_changed = {_node(n) for n in before.keys() | after.keys()
+                       if before.get(n, (0, 0))[0] != after.get(n, (0, 0))[0]}
+    object_changed = {_node(n) for n in before.keys() | after.keys()
+                      if before.get(n, (0, 0))[1] != after.get(n, (0, 0))[1]}
+    found = subject_changed | object_changed
+    ring = subject_changed
+    for _ in range(REACH):
+        ring = {s for node in ring for s in data.subjects(None, node)}
+        found |= ring
+    groups = object_changed | {g for p in GROUPS for node in subject_changed for g in data.objects(node, p)}
+    found |= {member for p in GROUPS for group in groups for member in data.subjects(p, group)}
+    for predicate in CHAINS:  # whatever reaches a changed node along the chain
+        reached = frontier = subject_changed
+        while frontier:
+            frontier = {s for node in frontier for s in data.subjects(predicate, node)} - reached
+            reached = reached | frontier
+        found |= reached
+    return found
+
+
+def read(cache_dir: Path, shapes_key: str, data_key: str | None = None) -> Snapshot | None:
+    """The snapshot of ``data_key``, or without it the latest one for these shapes."""
+    if data_key is not None:
+        return _load(_path(cache_dir, shapes_key, data_key), shapes_key, data_key)
+    try:
+        candidates = sorted(cache_dir.glob(f"validation-{shapes_key[:16]}-*.json"),
+                            key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return None
+    return next((s for s in (_load(p, shapes_key, None) for p in candidates) if s is not None), None)
+
+
+def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
+    """Remember ``snapshot`` (atomically; a cache that cannot be written is skipped)."""
+    body = json.dumps({"format": FORMAT, "shapes": shapes_key, "data": snapshot.data_key,
+                       "schema": snapshot.schema, "nodes": snapshot.nodes, "report": snapshot.report})
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".validation-")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(hashlib.sha256(body.encode()).hexdigest() + "\n" + body)
+        os.replace(temporary, _path(cache_dir, shapes_key, snapshot.data_key))
+        stale = sorted(cache_dir.glob("validation-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in stale[KEEP:]:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only place: the cache is an optimisation only
+
+
+def _path(cache_dir: Path, shapes_key: str, data_key: str) -> Path:
+    return cache_dir / f"validation-{shapes_key[:16]}-{data_key[:32]}.json"
+
+
+def _load(path: Path, shapes_key: str, data_key: str | None) -> Snapshot | None:
+    try:
+        checksum, body = path.read_text(encoding="utf-8").split("\n", 1)
+        if hashlib.sha256(body.encode()).hexdigest() != checksum:
+            return None
+        content = json.loads(body)
+        if content["format"] != FORMAT or content["shapes"] != shapes_key or \
+                data_key not in (None, content["data"]):
+            return None
+        snapshot = Snapshot(str(content["data"]), str(content["schema"]),
+                            {str(n): (int(s), int(o)) for n, (s, o) in content["nodes"].items()},
+                            str(content["report"]))
+        os.utime(path)  # the most recently used snapshot is the next change's starting point
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return snapshot
+
+
+def _node(text: str) -> Node:
+    """A node from its N-Triples form (an IRI or a blank node)."""
+    return BNode(text[2:]) if text.startswith("_:") else URIRef(text[1:-1])

@@ -1,0 +1,286 @@
+"""The fast validation path reports exactly what a plain pyshacl run reports.
+
+Compared as sets of (severity, focus node, shape, path, value, message), on the real catalogue
+(cold cache, warm cache, one file changed), on the corpus of invalid examples, and on changes that
+only the dependency rules of :mod:`railgraph.validation_cache` bring back into view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+import railgraph
+from railgraph import validation, validation_cache, validation_focus
+from railgraph.catalogue import Catalogue
+from railgraph.namespaces import RDF, RG, RGSH, SH
+from railgraph.validation import Severity, ValidationReport
+
+from .conftest import ID, ROOT, TESTS
+
+INVALID = TESTS / "data" / "invalid"
+TOOL = ROOT / "data" / "tools" / "adversarial-robustness-toolbox.ttl"
+
+Results = set[tuple[Severity, str, str, str | None, str | None, str]]
+
+
+def results(report: ValidationReport) -> Results:
+    return {(r.severity, r.focus_node, r.shape, r.path, r.value, r.message) for r in report.results}
+
+
+def fast(catalogue: Catalogue, cache_dir: Path | None, **options) -> ValidationReport:
+    return validation.validate_fast(catalogue.union(), catalogue.shapes, cache_dir=cache_dir,
+                                    source_digest=catalogue.source_digest(), **options)
+
+
+def reference(catalogue: Catalogue) -> ValidationReport:
+    return validation.validate(catalogue.union(), catalogue.shapes)
+
+
+class Spy:
+    """Records how many focus nodes each run of pyshacl was given."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.runs: list[int] = []
+        run = validation_focus.run
+
+        def spy(data, shapes, targets, workers=1):
+            self.runs.append(len(set().union(*targets.values())))
+            return run(data, shapes, targets, workers)
+
+        monkeypatch.setattr(validation_focus, "run", spy)
+
+
+def copy_cache(source: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(source, tmp_path / "cache"))
+
+
+def small_root(tmp_path: Path, *files: tuple[str, str]) -> Path:
+    """A catalogue root with the real ontology and shapes and only ``files`` (name, Turtle) as data."""
+    root = tmp_path / "root"
+    root.mkdir()
+    for name in ("ontology", "shapes", "queries"):
+        os.symlink(ROOT / name, root / name)
+    (root / "data").mkdir()
+    for name, text in files:
+        (root / "data" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+# -- the real catalogue ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def plain(catalogue) -> ValidationReport:
+    """A plain pyshacl run on the real catalogue (about 15 s)."""
+    return reference(catalogue)
+
+
+@pytest.fixture(scope="module")
+def snapshot(catalogue, tmp_path_factory) -> tuple[Path, ValidationReport]:
+    """A cache holding the real catalogue's snapshot, and the cold run that wrote it."""
+    cache = tmp_path_factory.mktemp("cache")
+    return cache, fast(catalogue, cache)
+
+
+def test_a_cold_run_reports_what_pyshacl_reports(snapshot, plain) -> None:
+    _, cold = snapshot
+    assert plain.results, "the catalogue has warnings, so the comparison compares something"
+    assert results(cold) == results(plain)
+    assert cold.conforms == plain.conforms
+    assert isomorphic(cold.graph, plain.graph)
+
+
+def test_a_warm_run_reads_the_report_back(catalogue, snapshot, plain, tmp_path, monkeypatch) -> None:
+    spy = Spy(monkeypatch)
+    warm = fast(catalogue, copy_cache(snapshot[0], tmp_path))
+    assert spy.runs == []
+    assert results(warm) == results(plain)
+    assert isomorphic(warm.graph, plain.graph)
+
+
+def test_after_one_file_changes_only_what_it_can_affect_is_validated_again(
+        fresh_catalogue, snapshot, tmp_path, monkeypatch) -> None:
+    changed = tmp_path / TOOL.name
+    changed.write_text(TOOL.read_text(encoding="utf-8")
+                       .replace('"Adversarial Robustness Toolbox (ART)"@en', '"ART"')
+                       .replace("tool-type/technical>", "tool-type/technicall>"), encoding="utf-8")
+    fresh_catalogue.add_file(changed)
+    fresh_catalogue.add_file(INVALID / "UseRestrictionLicenceShape.ttl")
+    spy = Spy(monkeypatch)
+    incremental = fast(fresh_catalogue, copy_cache(snapshot[0], tmp_path))
+    expected = reference(fresh_catalogue)
+    assert results(incremental) == results(expected)
+    assert spy.runs and spy.runs[0] < 100, "only the neighbourhood of the change is validated"
+    tool = ID + "tool/adversarial-robustness-toolbox"
+    assert {r.shape for r in incremental.violations if r.focus_node == tool} >= {
+        str(RGSH.EntryTitleShape), str(RGSH.EntryToolTypeShape)}
+    (orphan,) = [r for r in incremental.results if r.shape == str(RGSH.UseRestrictionLicenceShape)]
+    assert orphan.path == "^<http://www.w3.org/ns/odrl/2/prohibition>"
+
+
+# -- the invalid corpus and the dependency rules ----------------------------------------------
+
+def test_on_the_invalid_corpus_cold_parallel_and_incremental(tmp_path, monkeypatch) -> None:
+    root = small_root(tmp_path)
+    cache = tmp_path / "cache"
+    fast(railgraph.load(root), cache)
+    corpus = railgraph.load(root, data=[INVALID])
+    expected = reference(corpus)
+    shapes = {r.shape.removeprefix(str(RGSH)) for r in expected.results}
+    assert shapes == {p.stem for p in INVALID.glob("*.ttl")}
+    spy = Spy(monkeypatch)
+    assert results(fast(corpus, None, workers=2)) == results(expected)
+    assert results(fast(corpus, cache)) == results(expected)
+    whole, incremental = spy.runs
+    assert incremental < whole, "brought up to date from the snapshot of the catalogue without examples"
+
+
+LINEAGE = """@prefix rg: <https://w3id.org/railgraph/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+""" + "".join(f"""<{ID}licence/chain-{a}> a rg:Licence ; dct:title "Chain {a}"@en ;
+    rg:basedOn <{ID}licence/chain-{b}> .
+""" for a, b in zip("abc", "bcd")) + f"""<{ID}licence/chain-d> a rg:Licence ; dct:title "Chain d"@en .
+"""
+
+CHANGE = f"""@prefix rg: <https://w3id.org/railgraph/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<{ID}licence/chain-d> rg:basedOn <{ID}licence/chain-a> .
+<https://w3id.org/railgraph/vocab/lifecycle-stage/aaa-duplicate> a skos:Concept ;
+    skos:inScheme <https://w3id.org/railgraph/vocab/lifecycle-stage> ;
+    skos:broader <https://w3id.org/railgraph/vocab/lifecycle-stage/deploy> ;
+    skos:prefLabel "Duplicate"@en ; skos:definition "A concept made up for a test."@en ;
+    skos:notation "3" ; dct:source <https://example.org/railgraph/invalid/concept> ;
+    rg:status <https://w3id.org/railgraph/vocab/status/verified> .
+"""
+
+
+def test_a_change_reaches_the_results_of_nodes_it_does_not_touch(tmp_path, monkeypatch) -> None:
+    """A lineage cycle closed three links away, a notation taken from an unchanged concept, and a
+    flow-down duty losing its action two links from its licence; each rule is needed."""
+    flow_down = (INVALID / "ResponsibleAILicenceFlowDownShape.ttl").read_text(encoding="utf-8")
+    root = small_root(tmp_path, ("lineage.ttl", LINEAGE),
+                      ("rail.ttl", flow_down.replace("odrl:attribute", "odrl:nextPolicy")))
+    cache = tmp_path / "cache"
+    fast(railgraph.load(root), cache)
+    (root / "data" / "rail.ttl").write_text(flow_down, encoding="utf-8")
+    (tmp_path / "change").mkdir()
+    (tmp_path / "change" / "change.ttl").write_text(CHANGE, encoding="utf-8")
+    changed = railgraph.load(root, data=[tmp_path / "change"])
+    expected = results(reference(changed))
+    far = {(shape.rsplit("#", 1)[-1], focus.rsplit("/", 1)[-1]) for _, focus, shape, *_ in expected}
+    assert far >= {("LicenceLineageCycleShape", f"chain-{n}") for n in "abcd"} | {
+        ("ConceptNotationUniqueShape", "build-and-use-model"),
+        ("ResponsibleAILicenceFlowDownShape", "invalid-responsible-ai-licence-flow-down")}
+    for blind in ("groups", "reach"):
+        shutil.copytree(cache, tmp_path / blind)
+    assert results(fast(changed, cache)) == expected
+    monkeypatch.setattr(validation_cache, "GROUPS", ())
+    missed = expected - results(fast(changed, tmp_path / "groups"))
+    assert {r[2].rsplit("#", 1)[-1] for r in missed} == {"ConceptNotationUniqueShape"}
+    monkeypatch.undo()
+    monkeypatch.setattr(validation_cache, "REACH", 1)
+    missed = expected - results(fast(changed, tmp_path / "reach"))
+    assert {r[2].rsplit("#", 1)[-1] for r in missed} == {"ResponsibleAILicenceFlowDownShape"}
+
+
+def test_whatever_reaches_a_changed_node_along_a_chain_is_affected(monkeypatch) -> None:
+    """Inference adds rg:hasAncestor along the chain too; the rule does not rely on it."""
+    data = Graph()
+    chain = [URIRef(f"{ID}licence/chain-{n}") for n in "abcde"]
+    for child, parent in zip(chain, chain[1:]):
+        data.add((child, RG.basedOn, parent))
+    before, after = {f"<{chain[-1]}>": (1, 0)}, {f"<{chain[-1]}>": (2, 0)}
+    assert validation_cache.affected(data, before, after) == set(chain)
+    monkeypatch.setattr(validation_cache, "CHAINS", ())
+    assert chain[0] not in validation_cache.affected(data, before, after)
+
+
+def test_the_dependency_rules_cover_the_shapes(catalogue) -> None:
+    """Paths reach no farther than :data:`~railgraph.validation_cache.REACH` links, an inverse
+    path is only counted, and only the :data:`~railgraph.validation_cache.CHAINS` are followed to
+    any length. (Joins written out in SPARQL, such as ``$this odrl:prohibition ?r . ?r a ...``,
+    are not checked here: see the rules in :mod:`railgraph.validation_cache`.)"""
+    shapes = catalogue.shapes
+    counted = {SH.path, SH.name, SH.description, SH.message, SH.severity, SH.minCount, SH.maxCount, RDF.type}
+    for shape, path in shapes.subject_objects(SH.path):
+        if isinstance(path, URIRef):
+            continue
+        inverse = shapes.value(path, SH.inversePath)
+        steps = list(shapes.items(path)) if inverse is None else [inverse]
+        assert steps and all(isinstance(s, URIRef) for s in steps), shape
+        assert len(steps) <= validation_cache.REACH, shape
+        if inverse is not None:
+            assert set(shapes.predicates(shape)) <= counted, f"{shape} checks the nodes pointing to its focus"
+    prefixes = {str(p): str(n) for p, n in ((shapes.value(d, SH.prefix), shapes.value(d, SH.namespace))
+                                            for d in shapes.objects(None, SH.declare))}
+    chains = {str(c) for c in validation_cache.CHAINS} | {prefixes["rdfs"] + "subClassOf"}
+    term = r"[a-z]+:[A-Za-z]+"
+    for query in map(str, shapes.objects(None, SH.select)):
+        for step in re.findall(rf"({term})[+*]", query):
+            prefix, name = step.split(":")
+            assert prefixes[prefix] + name in chains, step
+        for sequence in re.findall(rf"{term}(?:/{term})+", query):
+            assert sequence.count("/") <= validation_cache.REACH, sequence
+
+
+# -- robustness --------------------------------------------------------------------------------
+
+def test_the_shapes_digest_follows_content_not_blank_node_labels() -> None:
+    text = (ROOT / "shapes" / "violations.ttl").read_text(encoding="utf-8")
+
+    def load(violations: str = text) -> Graph:
+        graph = Graph().parse(data=violations, format="turtle")
+        return graph.parse(ROOT / "shapes" / "warnings.ttl")
+
+    first = validation_focus.digest(load())
+    assert validation_focus.digest(load()) == first
+    for edit in (("sh:inversePath odrl:prohibition", "sh:inversePath odrl:permission"),
+                 ("rg:basedOn+ $this", "rg:basedOn $this")):
+        assert edit[0] in text
+        assert validation_focus.digest(load(text.replace(edit[0], edit[1], 1))) != first, edit
+
+
+def test_a_corrupt_snapshot_is_ignored(tmp_path, monkeypatch) -> None:
+    example = (INVALID / "EntryTitleShape.ttl").read_text(encoding="utf-8")
+    root = small_root(tmp_path, ("example.ttl", example))
+    catalogue = railgraph.load(root)
+    cache = tmp_path / "cache"
+    cold = results(fast(catalogue, cache))
+    (stored,) = cache.glob("validation-*.json")
+    text = stored.read_text(encoding="utf-8")
+    altered = text.replace("an entry needs exactly one English title", "all is well")
+    stored.write_text(altered, encoding="utf-8")
+    spy = Spy(monkeypatch)
+    assert results(fast(catalogue, cache)) == cold
+    assert spy.runs, "validated again rather than trusting an altered snapshot"
+    keys = json.loads(text.split("\n", 1)[1])
+    malformed = json.dumps({**keys, "nodes": []})
+    for corrupt in (text, "not a snapshot", text[: len(text) // 2],
+                    hashlib.sha256(malformed.encode()).hexdigest() + "\n" + malformed):
+        stored.write_text(corrupt, encoding="utf-8")
+        for found in (validation_cache.read(cache, keys["shapes"]),
+                      validation_cache.read(cache, keys["shapes"], keys["data"])):
+            assert (found is not None) == (corrupt == text)
+
+
+def test_shapes_with_rules_are_left_to_pyshacl(tmp_path) -> None:
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property [ sh:path ex:name ; sh:minCount 1 ] ;
+            sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:seen ; sh:object ex:yes ] .
+        """, format="turtle")
+    data = Graph().parse(data="<https://example.org/a> a <https://example.org/Thing> .", format="turtle")
+    report = validation.validate_fast(data, shapes, cache_dir=tmp_path, source_digest="x")
+    assert results(report) == results(validation.validate(data, shapes))
+    assert len(report.violations) == 1 and len(data) == 1
+    assert not list(tmp_path.iterdir())
