@@ -4,9 +4,10 @@ of an export as rdflib graphs (a second, independent parser)."""
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import XSD
+
+from railgraph.terms import to_rdflib
 
 OXIGRAPH_NAMES = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                   "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
@@ -38,24 +39,10 @@ def _split(graph: Graph) -> tuple[set, Graph]:
     return ground, blank
 
 
-def rdflib_term(term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    return None  # the default graph
-
-
 def parse_with_oxigraph(data: bytes, fmt: str) -> dict[URIRef | None, Graph]:
     """Quads read by pyoxigraph, grouped into one rdflib graph per graph name."""
     graphs: dict[URIRef | None, Graph] = {}
     for quad in ox.parse(data, format=OXIGRAPH_NAMES[fmt]):
-        graph = graphs.setdefault(rdflib_term(quad.graph_name), Graph())
-        graph.add((rdflib_term(quad.subject), rdflib_term(quad.predicate), rdflib_term(quad.object)))
+        graph = graphs.setdefault(to_rdflib(quad.graph_name), Graph())
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graphs

@@ -23,7 +23,8 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def to_rdflib(term: object) -> Node | None:
-    if term is None:
+    """The rdflib term for a pyoxigraph one; ``None`` for none and for the default graph's name."""
+    if term is None or isinstance(term, ox.DefaultGraph):
         return None
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
