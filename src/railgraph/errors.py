@@ -7,6 +7,8 @@ documented exit status and prints ``str(error)`` (which already says what to do)
     ├── InputError                 a file cannot be read, is too large or is not valid RDF (located)
     ├── UsageError                 an unknown query, parameter, id or option value
     ├── ShapesError                the shapes themselves cannot be used
+    ├── QueryRefused               a query the guard refuses before evaluation (SERVICE, LOAD, ...)
+    ├── QueryLimitError            a query stopped at the deadline or the row cap
     └── RemoteError                exit 3: a remote service failed, timed out or answered garbage
 
 Library errors (rdflib, pyshacl, owlrl) are caught where they cross into railgraph and re-raised as
@@ -64,6 +66,18 @@ class UsageError(RailgraphError):
 
 class ShapesError(RailgraphError):
     """The SHACL shapes could not be loaded or applied."""
+
+
+class QueryRefused(UsageError):
+    """A query the guard refuses before evaluation: an update, SERVICE, LOAD, or a dataset outside the catalogue."""
+
+
+class QueryLimitError(RailgraphError):
+    """A query was stopped because it passed the deadline or the row cap; nothing partial is returned."""
+
+    def __init__(self, message: str, *, limit: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.limit = limit  # "deadline" or "row_cap"
 
 
 class RemoteError(RailgraphError):
