@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow install clean
+.PHONY: run serve test test-slow install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[serve,test]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -17,6 +17,10 @@ install: $(STAMP)
 ## Install, then build the catalogue into dist/ and print a summary.
 run: $(STAMP)
 	$(BIN)/railgraph build
+
+## Serve the built catalogue (run `make run` first) on http://127.0.0.1:8000/.
+serve: $(STAMP)
+	$(BIN)/railgraph serve
 
 ## Install the test extras and run the fast test suite.
 test: $(STAMP)
