@@ -266,3 +266,9 @@ def test_hostile_values_are_harmless(fresh_catalogue: Catalogue, tmp_path: Path)
     assert "</script><script>alert(2)</script>" in data["description"]
     graph = Graph().parse(data=json.dumps(data), format="json-ld")
     assert graph.value(URIRef(iri), SCHEMA.name) == Literal("<script>alert(1)</script>")
+
+
+def test_home_page_links_only_the_downloads_that_were_written(catalogue: Catalogue) -> None:
+    home = render_site(catalogue, available={"catalogue.nt", "csv/tools.csv"})["index.html"].decode()
+    linked = set(re.findall(r'href="\.\./([^"]+)"', home))
+    assert linked == {"catalogue.nt", "csv/"}

@@ -80,7 +80,8 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         step("site")
         from .export.site import render_site
 
-        files.update({f"site/{name}": data for name, data in render_site(catalogue).items()})
+        site_files = render_site(catalogue, available=set(files))
+        files.update({f"site/{name}": data for name, data in site_files.items()})
     step("write")
     write_atomically(out, files)
     result.written = {name: len(data) for name, data in files.items()}

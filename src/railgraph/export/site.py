@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -37,11 +37,18 @@ DOWNLOADS = (("catalogue.ttl", "Turtle"), ("catalogue.nt", "N-Triples"), ("catal
 STYLESHEET = "style.css"
 
 
-def render_site(catalogue: Catalogue) -> dict[str, bytes]:
-    """Every file of the site, by path relative to the site folder."""
+def render_site(catalogue: Catalogue, available: Collection[str] | None = None) -> dict[str, bytes]:
+    """Every file of the site, by path relative to the site folder.
+
+    ``available`` names the files written beside the site; the home page links only the
+    :data:`DOWNLOADS` among them (a folder such as ``csv/`` counts when a file lies in it).
+    """
     index = views.index_for(catalogue)
     renderer = _Renderer(index)
-    files: dict[str, bytes] = {STYLESHEET: _stylesheet(), "index.html": renderer.home(),
+    downloads = DOWNLOADS if available is None else tuple(
+        (name, label) for name, label in DOWNLOADS
+        if name in available or (name.endswith("/") and any(a.startswith(name) for a in available)))
+    files: dict[str, bytes] = {STYLESHEET: _stylesheet(), "index.html": renderer.home(downloads),
                                "ontology.html": renderer.ontology()}
     for kind in views.LIST_KINDS:
         files[f"id/{kind}.html"] = renderer.kind_list(kind)
@@ -194,8 +201,8 @@ class _Renderer:
     def kind_list(self, kind: str) -> bytes:
         return self._render("list.html", f"id/{kind}.html", view=self.index.kind_list(kind))
 
-    def home(self) -> bytes:
-        return self._render("index.html", "index.html", view=self.index.home())
+    def home(self, downloads: Sequence[tuple[str, str]] = DOWNLOADS) -> bytes:
+        return self._render("index.html", "index.html", view=self.index.home(), downloads=downloads)
 
     def ontology(self) -> bytes:
         return self._render("ontology.html", "ontology.html", view=self.index.ontology())
