@@ -8,6 +8,7 @@ documented exit status and prints ``str(error)`` (which already says what to do)
     ├── UsageError                 an unknown query, parameter, id or option value
     ├── ShapesError                the shapes themselves cannot be used
     ├── QueryRefused               a query the guard refuses before evaluation (SERVICE, LOAD, ...)
+    ├── NotAcceptable              no representation in a media type the client accepts (HTTP 406)
     ├── QueryLimitError            a query stopped at the deadline or the row cap
     └── RemoteError                exit 3: a remote service failed, timed out or answered garbage
 
@@ -72,12 +73,16 @@ class QueryRefused(UsageError):
     """A query the guard refuses before evaluation: an update, SERVICE, LOAD, or a dataset outside the catalogue."""
 
 
+class NotAcceptable(UsageError):
+    """Nothing can be answered in a media type the client accepts (HTTP 406)."""
+
+
 class QueryLimitError(RailgraphError):
     """A query was stopped because it passed the deadline or the row cap; nothing partial is returned."""
 
     def __init__(self, message: str, *, limit: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
-        self.limit = limit  # "deadline" or "row_cap"
+        self.limit = limit  # "deadline", "row_cap" or "busy" (every worker busy, the queue full)
 
 
 class RemoteError(RailgraphError):

@@ -71,6 +71,24 @@ def render_entity(catalogue: Catalogue, iri: str) -> bytes:
     return _Renderer(index).entity(node)
 
 
+def render_page(catalogue: Catalogue, name: str) -> bytes:
+    """One site page other than an entity's (``index.html``, ``ontology.html``, ``id/{kind}.html``)."""
+    renderer = _Renderer(views.index_for(catalogue))
+    if name == "index.html":
+        return renderer.home()
+    if name == "ontology.html":
+        return renderer.ontology()
+    kind = name.removeprefix("id/").removesuffix(".html")
+    if name == f"id/{kind}.html" and kind in views.LIST_KINDS:
+        return renderer.kind_list(kind)
+    raise UsageError(f"no site page {name!r}", hint="index.html, ontology.html and id/{kind}.html exist")
+
+
+def stylesheet() -> bytes:
+    """The site's stylesheet."""
+    return _stylesheet()
+
+
 def script_json(data: Any) -> Markup:
     """JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` become ``\\u`` escapes."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)

@@ -27,9 +27,12 @@ class QueryRunner(Protocol):
     :class:`~railgraph.errors.InputError` (syntax, with line and column),
     :class:`~railgraph.errors.QueryLimitError` (deadline or row cap passed) and
     :class:`~railgraph.errors.UsageError` when no acceptable media type exists (406).
+    ``default_graphs`` and ``named_graphs`` set the dataset (the protocol's ``default-graph-uri``
+    and ``named-graph-uri``); the guard refuses graphs outside the catalogue.
     """
 
-    async def run(self, text: str, accept: str = "application/sparql-results+json") -> Answer: ...
+    async def run(self, text: str, accept: str = "application/sparql-results+json", *,
+                  default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = ()) -> Answer: ...
 
     async def close(self) -> None: ...
 
