@@ -87,7 +87,7 @@ def test_construct_query_from_a_file_gives_turtle(run_cli, tmp_path: Path) -> No
 def test_sparql_syntax_error_exits_2(run_cli) -> None:
     result = run_cli("query", "-", stdin="SELECT * WHERE { ?s ?p }")
     assert result.code == 2
-    assert "SPARQL query cannot be run" in result.err
+    assert "<query>:1:" in result.err and "SPARQL syntax error" in result.err
 
 
 def test_table_format_for_a_graph_query_is_a_usage_error(run_cli) -> None:

@@ -137,6 +137,10 @@ def validate(root: Path | None, data: tuple[Path, ...], paths: tuple[Path, ...],
         click.echo(report.graph.serialize(format="turtle") if report.graph is not None else "")
     else:
         click.echo(report.to_text())
+        if paths and report.results:
+            from .curation.explain import explain, render
+
+            click.echo(render(explain(report, catalogue)))
     sys.exit(0 if report.conforms else 1)
 
 
@@ -146,24 +150,57 @@ def validate(root: Path | None, data: tuple[Path, ...], paths: tuple[Path, ...],
 @click.option("--param", "params", multiple=True, metavar="K=V", help="Query parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(SELECT_FORMATS + GRAPH_FORMATS), default=None,
               help="Output format (default: table for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE).")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Run the query on this remote SPARQL endpoint instead of the local catalogue "
+                   "(slugs given as IRI parameters are still resolved locally).")
 def query(root: Path | None, data: tuple[Path, ...], name: str, params: tuple[str, ...],
-          fmt: str | None) -> None:
+          fmt: str | None, endpoint: str | None) -> None:
     """Run a named query, a .rq FILE, or SPARQL read from stdin (-)."""
     from .output import write_result
     from .queries import parse_query_file
 
     values = _parse_params(params)
-    catalogue = open_catalogue(root, data)
-    with step("querying"):
-        if name == "-":
-            result = catalogue.query(sys.stdin.read(), **values)
-        elif name.endswith(".rq") or Path(name).is_file():
-            result = catalogue.run_named(parse_query_file(Path(name)), values)
-        else:
-            result = catalogue.query(name, **values)
+    if endpoint is not None:
+        result = _remote_query(endpoint, name, values, root, data)
+    else:
+        catalogue = open_catalogue(root, data)
+        with step("querying"):
+            if name == "-":
+                result = catalogue.query(sys.stdin.read(), **values)
+            elif name.endswith(".rq") or Path(name).is_file():
+                result = catalogue.run_named(parse_query_file(Path(name)), values)
+            else:
+                result = catalogue.query(name, **values)
     rows = write_result(result, fmt, sys.stdout)
     if rows is not None:
         stderr.print(f"[dim]{rows} row(s)[/dim]")
+
+
+def _remote_query(endpoint: str, name: str, values: dict[str, str], root: Path | None,
+                  data: tuple[Path, ...]) -> Any:
+    """Run ``name`` (a named query, a .rq file, SPARQL text or - for stdin) on a remote endpoint."""
+    from . import remote
+    from .queries import QueryLibrary, parse_query_file
+    from .resources import find_root
+
+    endpoints = remote.Endpoints.derive(endpoint)
+    if name == "-" or any(ch.isspace() or ch == "{" for ch in name.strip()):
+        if values:
+            raise UsageError("parameters can only be given to named queries")
+        text = sys.stdin.read() if name == "-" else name
+    else:
+        named = parse_query_file(Path(name)) if name.endswith(".rq") or Path(name).is_file() else \
+            QueryLibrary(find_root(root) / "queries").get(name)
+        catalogues: list[Any] = []
+
+        def resolve(identifier: str) -> Any:  # the local catalogue is loaded only for slugs
+            if not catalogues:
+                catalogues.append(open_catalogue(root, data))
+            return catalogues[0].resolve_any(identifier)
+
+        text = remote.named_query_text(named, values, resolve)
+    with step(f"querying {endpoints.query}"):
+        return remote.query(endpoints, text, timeout=Settings.resolve()["remote_timeout"])
 
 
 def _parse_params(params: tuple[str, ...], option: str = "--param") -> dict[str, str]:
@@ -327,6 +364,64 @@ def import_(root: Path | None, data: tuple[Path, ...], kind: str) -> None:
 
 @cli.command()
 @catalogue_options
+@click.option("--endpoint", required=True, metavar="URL",
+              help="SPARQL query URL of the store, e.g. http://127.0.0.1:7878/query (Oxigraph server) "
+                   "or http://127.0.0.1:3030/railgraph (a Fuseki dataset).")
+@click.option("--graph", default=None, metavar="IRI",
+              help="Put asserted and inferred triples together into this one graph (default: one "
+                   "named graph per source file plus the inferred graph).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
+              help="Seconds to wait for the store at each step (default: the remote_timeout setting, 30).")
+@click.option("--update-endpoint", default=None, metavar="URL",
+              help="SPARQL Update URL (default: derived from --endpoint, see docs/remote.md).")
+@click.option("--store-endpoint", default=None, metavar="URL",
+              help="Graph Store Protocol URL (default: derived from --endpoint, see docs/remote.md).")
+def push(root: Path | None, data: tuple[Path, ...], endpoint: str, graph: str | None,
+         timeout: float | None, update_endpoint: str | None, store_endpoint: str | None) -> None:
+    """Replace the catalogue's graphs in a triple store, all or nothing. Exit 3 if the store fails."""
+    from . import remote
+
+    endpoints = remote.Endpoints.derive(endpoint, update=update_endpoint, store=store_endpoint)
+    timeout = timeout or Settings.resolve()["remote_timeout"]
+    remote.check(endpoints, graph=graph, timeout=timeout)  # before the catalogue is loaded
+    catalogue = open_catalogue(root, data)
+    with step(f"pushing to {endpoints.store}"):
+        report = remote.push(catalogue, endpoints, graph=graph, timeout=timeout)
+    click.echo(f"pushed {report.triples:,} triples in {len(report.graphs)} graph(s) to {report.store}")
+    if report.dropped:
+        click.echo(f"  dropped {len(report.dropped)} graph(s) the catalogue no longer has")
+
+
+@cli.command()
+@catalogue_options
+@click.option("--host", default=None, help="Address to bind (default: the host setting, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to listen on (default: the port setting, 8000).")
+@click.option("--dist", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of a build whose dumps are served under /dist/ (default: the out setting, "
+                   "dist, when it exists).")
+def serve(root: Path | None, data: tuple[Path, ...], host: str | None, port: int | None,
+          dist: Path | None) -> None:
+    """Serve the catalogue: SPARQL endpoint, linked data and web UI (read-only)."""
+    try:
+        from .server.app import serve as run_server
+    except ImportError as exc:  # the serve extra is not installed
+        raise UsageError(f"serving needs the optional web stack ({exc.name} is missing)",
+                         hint="pip install 'railgraph[serve]'") from exc
+    settings = Settings.resolve({"host": host, "port": port})
+    if dist is None and Path(settings["out"]).is_dir():
+        dist = Path(settings["out"])
+    elif dist is not None and not dist.is_dir():
+        raise UsageError(f"{dist}: no such folder", hint="run `railgraph build` first, or leave out --dist")
+    catalogue = open_catalogue(root, data)
+    with step("checking the catalogue"):
+        _ = catalogue.inferred
+    stderr.print(f"serving on http://{settings['host']}:{settings['port']}/ (Ctrl-C stops)")
+    run_server(catalogue, host=settings["host"], port=settings["port"], dist=dist)
+
+
+@cli.command()
+@catalogue_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def info(root: Path | None, data: tuple[Path, ...], fmt: str) -> None:
     """Counts per class and concept scheme, the version and the settings."""
@@ -352,6 +447,12 @@ def info(root: Path | None, data: tuple[Path, ...], fmt: str) -> None:
     click.echo("settings:")
     for setting in SETTINGS:
         click.echo(f"  {setting.name:<18} = {settings[setting.name]!s:<40} ({setting.env})")
+
+
+# The curation commands live in their own module, which imports the helpers above.
+from .curation_cli import register as _register_curation  # noqa: E402
+
+_register_curation(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

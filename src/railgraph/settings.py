@@ -67,11 +67,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache_dir", None, "Folder for derived results such as inferred triples (default: "
             ".railgraph-cache in the catalogue root when writable, else ~/.cache/railgraph; "
             "'none' turns caching off)."),
-    Setting("query_deadline", 10.0, "Seconds a query on the endpoint may run before it is stopped (reserved for "
-            "`railgraph serve`).",
-            parse=_positive_float),
-    Setting("row_cap", 10_000, "Most rows the endpoint returns for one query (reserved for `railgraph serve`; "
-            "named exports and the CLI are not capped).", parse=_positive_int),
+    Setting("query_deadline", 10.0, "Seconds a query on the endpoint may run; past it, its worker process "
+            "is killed and the client gets 503.", parse=_positive_float),
+    Setting("row_cap", 10_000, "Most rows (or triples) the endpoint returns for one query; a larger answer "
+            "gets 422, never a truncated one (named exports and the CLI are not capped).", parse=_positive_int),
     Setting("max_file_bytes", 50_000_000, "Largest source file railgraph reads, in bytes.",
             parse=_positive_int),
     Setting("max_literal_chars", 1_000_000, "Longest literal a source file may contain, in characters.",
@@ -81,8 +80,11 @@ SETTINGS: tuple[Setting, ...] = (
             "fetches a context).", parse=_csv),
     Setting("curator", "https://w3id.org/railgraph/", "IRI recorded as the curator of entries "
             "railgraph writes (reserved for the curation commands)."),
-    Setting("host", "127.0.0.1", "Address `railgraph serve` binds to (reserved: the server is not built yet).", flag="--host"),
-    Setting("port", 8000, "Port `railgraph serve` listens on (reserved: the server is not built yet).", flag="--port", parse=_positive_int),
+    Setting("remote_timeout", 30.0, "Seconds `push` and `query --endpoint` wait for a remote SPARQL "
+            "service (to connect, and each time for more of its answer) before giving up with exit 3.",
+            flag="--timeout", parse=_positive_float),
+    Setting("host", "127.0.0.1", "Address `railgraph serve` binds to.", flag="--host"),
+    Setting("port", 8000, "Port `railgraph serve` listens on.", flag="--port", parse=_positive_int),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
