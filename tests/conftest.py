@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ TESTS = Path(__file__).resolve().parent
 ID = "https://w3id.org/railgraph/id/"
 VOCAB = "https://w3id.org/railgraph/vocab/"
 LICENCE = ID + "licence/"
+GENERATOR = ROOT / "benchmarks" / "generate.py"
 BIGCODE = LICENCE + "bigcode-openrail-m-license-agreement"
 BIGSCIENCE = LICENCE + "bigscience-openrail-m-license"
 RAIL_1 = LICENCE + "bigscience-bloom-responsible-ai-license-rail-1-0"
@@ -37,6 +39,22 @@ def catalogue() -> Catalogue:
     loaded = railgraph.load(ROOT)
     _ = loaded.inferred
     return loaded
+
+
+def generate(n: int, out: Path, seed: int = 3) -> Path:
+    """A catalogue root of ``n`` synthetic tools, written by benchmarks/generate.py into ``out``."""
+    spec = importlib.util.spec_from_file_location("railgraph_benchmark_generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.generate(n, out, seed=seed)
+    return out
+
+
+@pytest.fixture(scope="session")
+def generated_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated catalogue of 50 tools (small enough for owlrl and pyshacl to take seconds)."""
+    return generate(50, tmp_path_factory.mktemp("generated") / "catalogue")
 
 
 @pytest.fixture()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from rdflib import URIRef
 
+from railgraph import facets
+from railgraph.catalogue import Catalogue
 from railgraph.errors import UsageError
-from railgraph.namespaces import RDF, RG
+from railgraph.namespaces import DCAT, DCTERMS, RDF, RG
+from railgraph.settings import Settings
 
 from .conftest import ID, VOCAB
 
@@ -68,3 +74,64 @@ def test_cli_search(run_cli) -> None:
     assert result.code == 0
     assert "AI Fairness 360" in result.out.splitlines()[0]
     assert len(result.out.strip().splitlines()) <= 3
+
+
+def test_search_scores_every_entry_as_the_rule_says(catalogue) -> None:
+    """The index's answer against the rule of the module docstring, applied to the graph directly."""
+    union, query = catalogue.union(), "fairness toolkit"
+    expected = {}
+    for entry in {s for cls in (RG.Tool, RG.Metric) for s in union.subjects(RDF.type, cls)}:
+        title = str(union.value(entry, DCTERMS.title) or entry)
+        fields = ((3, facets.words(title)), (2, facets.words(" ".join(map(str, union.objects(entry, DCAT.keyword))))),
+                  (1, facets.words(str(union.value(entry, DCTERMS.description) or ""))))
+        score = sum(points for word in query.split() for points, found in fields if word in found)
+        score += 5 if query in " ".join(facets.words(title)) else 0
+        if score:
+            expected[str(entry)] = score
+    hits = catalogue.search(query, limit=len(expected) + 1)
+    assert {h.entry: h.score for h in hits} == expected and len(expected) > 5
+
+
+def _answers(index: facets.FacetIndex) -> tuple[object, ...]:
+    deploy = {"lifecycle-stage": [URIRef(VOCAB + "lifecycle-stage/deploy")]}
+    return (index.facets(), index.facets(deploy), index.search("fairness toolkit"),
+            index.search("privacy", deploy, limit=100), [e.iri for e in index.matching(deploy)])
+
+
+def test_the_index_reads_back_from_json(catalogue) -> None:
+    built = facets.FacetIndex(catalogue.union())
+    text = built.to_json("sources-1")
+    again = facets.FacetIndex.from_json(text, "sources-1")
+    assert again is not None and _answers(again) == _answers(built)
+    assert facets.FacetIndex.from_json(text, "sources-2") is None
+    for corrupt in (text[: len(text) // 2], "[]", text.replace('"format":1', '"format":0'),
+                    text.replace('"entries":[[', '"entries":[["x"],[', 1)):
+        assert facets.FacetIndex.from_json(corrupt, "sources-1") is None
+
+
+def test_an_on_disk_store_keeps_the_index_until_a_source_changes(generated_root, tmp_path, monkeypatch) -> None:
+    root = Path(shutil.copytree(generated_root, tmp_path / "root"))
+    settings = Settings.resolve({"store": str(tmp_path / "store"), "cache_dir": "none"})
+    first = Catalogue.load(root, settings=settings)
+    answers = _answers(first._facet_index)
+    assert (tmp_path / "store" / facets.INDEX_FILE).is_file()
+
+    builds: list[int] = []
+    build = facets.FacetIndex.__init__
+
+    def counted(self, graph) -> None:
+        builds.append(len(graph))
+        build(self, graph)
+
+    monkeypatch.setattr(facets.FacetIndex, "__init__", counted)
+    reopened = Catalogue.load(root, settings=settings)
+    assert _answers(reopened._facet_index) == answers and builds == []
+
+    tool = root / "data" / "tools" / "tool-0001.ttl"
+    text = tool.read_text(encoding="utf-8")
+    title = text.split('dct:title "', 1)[1].split('"', 1)[0]
+    tool.write_text(text.replace(title, "Zebrafish ledger", 1), encoding="utf-8")
+    changed = Catalogue.load(root, settings=settings)
+    assert [h.title for h in changed.search("zebrafish")] == ["Zebrafish ledger"] and len(builds) == 1
+    (tmp_path / "store" / facets.INDEX_FILE).write_text("not an index", encoding="utf-8")
+    assert Catalogue.load(root, settings=settings).search("zebrafish") and len(builds) == 2

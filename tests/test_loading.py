@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from railgraph import loading
 from railgraph.errors import InputError
 from railgraph.loading import graph_iri_for, parse_file
+from railgraph.namespaces import BASE
 
-from .conftest import ROOT
+from .conftest import ROOT, TESTS
+from .graphs import same_graph
 
 BROKEN = """@prefix ex: <http://example.org/> .
 ex:a ex:b ex:c .
@@ -23,6 +29,38 @@ def test_every_source_file_gets_its_own_named_graph(catalogue) -> None:
     assert "https://w3id.org/railgraph/graph/data/licences/bigcode-openrail-m-license-agreement.ttl" in iris
     assert not any(iri.startswith("file:") for iri in iris)
     assert len(iris) == len(catalogue.sources)
+
+
+def _rdflib_reading(path: Path) -> object:
+    text = path.read_text(encoding="utf-8")
+    return loading.new_graph().parse(data=text, format=loading.FORMATS[path.suffix], publicID=BASE)
+
+
+def test_pyoxigraph_reads_every_source_as_rdflib_does() -> None:
+    """Sources are parsed by pyoxigraph (fast); the graph must be the one rdflib's parser gives."""
+    paths = [p for folder in ("ontology", "data", "shapes") for p in loading.source_files(ROOT / folder)]
+    paths += loading.source_files(TESTS / "data")
+    read_fast = 0
+    for path in paths:
+        fast = loading._parse_fast(path.read_text(encoding="utf-8"), loading.FORMATS[path.suffix])
+        if fast is not None:
+            read_fast += 1
+            assert same_graph(fast, _rdflib_reading(path)), path
+    assert read_fast == len(paths) > 100
+
+
+@pytest.mark.parametrize("obj", ['"Colour"@en-GB', '"plain"^^xsd:string', '"<b>x</b>"^^rdf:HTML'])
+def test_what_pyoxigraph_reads_differently_is_left_to_rdflib(tmp_path: Path, obj: str) -> None:
+    path = tmp_path / "x.ttl"
+    path.write_text("@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+                    "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+                    f"<http://example.org/a> <http://example.org/p> {obj} .\n", encoding="utf-8")
+    assert loading._parse_fast(path.read_text(encoding="utf-8"), "turtle") is None
+    graph = parse_file(path, max_bytes=10_000, max_literal_chars=100)
+    assert set(graph) == set(_rdflib_reading(path))
+    if "string" in obj:
+        assert graph.value(URIRef("http://example.org/a"), URIRef("http://example.org/p")) == \
+            Literal("plain", datatype=XSD.string)
 
 
 def test_graph_iri_never_uses_platform_separators() -> None:

@@ -1,7 +1,8 @@
 """The fast validation path reports exactly what a plain pyshacl run reports.
 
 Compared as sets of (severity, focus node, shape, path, value, message), on the real catalogue
-(cold cache, warm cache, one file changed), on the corpus of invalid examples, and on changes that
+(cold cache, warm cache, one file changed), on the corpus of invalid examples (alone and beside a
+generated catalogue), and on changes that
 only the dependency rules of :mod:`railgraph.validation_cache` bring back into view.
 """
 
@@ -141,6 +142,13 @@ def test_on_the_invalid_corpus_cold_parallel_and_incremental(tmp_path, monkeypat
     assert results(fast(corpus, cache)) == results(expected)
     whole, incremental = spy.runs
     assert incremental < whole, "brought up to date from the snapshot of the catalogue without examples"
+
+
+def test_on_a_generated_catalogue_with_the_invalid_corpus(generated_root) -> None:
+    corpus = railgraph.load(generated_root, data=[INVALID])
+    expected = reference(corpus)
+    assert {r.shape.removeprefix(str(RGSH)) for r in expected.results} == {p.stem for p in INVALID.glob("*.ttl")}
+    assert results(fast(corpus, None, workers=2)) == results(expected)
 
 
 LINEAGE = """@prefix rg: <https://w3id.org/railgraph/ontology#> .

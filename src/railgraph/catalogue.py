@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import facets, inference, licensing, loading, validation
+from . import facets, guard, inference, licensing, loading, validation
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, serialize
 from .export.tables import render_tables
@@ -27,7 +27,7 @@ from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .resources import find_root
 from .settings import Settings
-from .store import OxigraphStore, QueryStore, RdflibStore
+from .store import OxigraphStore, QueryStore, RdflibStore, stored_digest
 from ._version import __version__
 
 #: Kinds of entry and the class that marks them, in the order ``info`` lists them.
@@ -231,6 +231,7 @@ class Catalogue:
 
     def _run(self, text: str, bindings: dict[str, Any], origin: Path | None) -> Result:
         try:
+            guard.check(text)
             return self.store.query(text, bindings)
         except RailgraphError:
             raise
@@ -313,7 +314,16 @@ class Catalogue:
 
     @cached_property
     def _facet_index(self) -> facets.FacetIndex:
-        return facets.FacetIndex(self.union())
+        """Built from the union graph; with an on-disk store, kept beside it and reused while it
+        holds the same sources (the store's digest file names them)."""
+        folder = self.settings["store"]
+        if not folder or not isinstance(self.store, OxigraphStore):
+            return facets.FacetIndex(self.union())
+        key = stored_digest(Path(folder).resolve())  # self.store has just built or checked it
+        if key is None:
+            return facets.FacetIndex(self.union())
+        return facets.load_or_build(Path(folder).resolve() / facets.INDEX_FILE, key,
+                                    lambda: facets.FacetIndex(self.union()))
 
     def _filters(self, filters: dict[str, list[str]] | None) -> facets.Filters:
         resolved: facets.Filters = {}

@@ -7,17 +7,28 @@ filed under a concept also counts, and matches a filter, under every broader con
 Search ranks entries by a relevance a reader can check: for every word of the query, 3 points if
 it is a word of the title, 2 if it is a word of a tag, 1 if it is a word of the description,
 plus 5 when the whole query appears in the title. Each hit says which fields matched.
+
+Both answer from an index built once from the union graph; beside an on-disk store it is kept in
+a file and read back while the store holds the same sources (:func:`load_or_build`).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
+from rdflib.util import from_n3
 
+from .atomic import write_file_atomically
+from .errors import InputError
 from .namespaces import DCAT, DCTERMS, RDF, RG, SKOS
 
 #: Facet key (the concept scheme's name) -> the property that holds it.
@@ -46,6 +57,13 @@ FACETS: dict[str, URIRef] = {
 
 Filters = dict[str, list[URIRef]]
 _WORD = re.compile(r"[a-z0-9]+")
+_SCHEME = "https://w3id.org/railgraph/vocab/"
+#: The fields search reads, with the points a word found in each is worth.
+_FIELDS = (("title", 3), ("tags", 2), ("description", 1))
+
+#: The file that keeps an index beside an on-disk store, and the version of what it holds.
+INDEX_FILE = "facets.json"
+INDEX_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -72,52 +90,105 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Entry:
     iri: URIRef
     kind: str
     title: str
-    title_words: set[str]
-    tag_words: set[str]
-    description_words: set[str]
-    values: dict[str, set[Node]] = field(default_factory=dict)  # facet -> concepts and their broaders
+
+
+def _mask(indices: Iterable[int], size: int) -> int:
+    """The set ``indices`` as the bits of one integer (bit i set: entry i is in it)."""
+    bits = bytearray((size + 7) // 8)
+    for i in indices:
+        bits[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _members(mask: int) -> Iterator[int]:
+    """The indices of the bits set in ``mask``, in increasing order."""
+    text = format(mask, "b")[::-1]
+    found = text.find("1")
+    while found >= 0:
+        yield found
+        found = text.find("1", found + 1)
 
 
 class FacetIndex:
-    """Tools and metrics with their facet values (broader concepts included) and their words."""
+    """Tools and metrics with their facet values (broader concepts included) and their words.
+
+    Kept as postings: per facet value and per word of each field, the set of entries holding it,
+    as the bits of an integer, so that a count is an ``&`` and a ``bit_count`` and a search reads
+    only the entries holding a query word. :meth:`to_json` and :meth:`from_json` keep it in a file
+    (see :func:`load_or_build`).
+    """
 
     def __init__(self, graph: Graph) -> None:
-        self._labels: dict[Node, str] = {c: str(l) for c, l in graph.subject_objects(SKOS.prefLabel)}
-        self._schemes: dict[Node, set[Node]] = defaultdict(set)
+        labels: dict[Node, str] = {c: str(l) for c, l in graph.subject_objects(SKOS.prefLabel)}
+        schemes: dict[Node, set[Node]] = defaultdict(set)
         for concept, scheme in graph.subject_objects(SKOS.inScheme):
-            self._schemes[scheme].add(concept)
+            schemes[scheme].add(concept)
         broader = _broader_closure(graph)
-        self.entries: list[_Entry] = []
+        entries: list[_Entry] = []
+        values: dict[str, dict[Node, list[int]]] = {key: defaultdict(list) for key in FACETS}
+        postings: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name, _ in _FIELDS}
         for kind, cls in (("tool", RG.Tool), ("metric", RG.Metric)):
             for iri in sorted(s for s in set(graph.subjects(RDF.type, cls)) if isinstance(s, URIRef)):
+                index = len(entries)
                 title = str(graph.value(iri, DCTERMS.title) or iri)
+                entries.append(_Entry(iri, kind, title))
                 tags = " ".join(str(t) for t in graph.objects(iri, DCAT.keyword))
                 description = str(graph.value(iri, DCTERMS.description) or "")
-                entry = _Entry(iri, kind, title, set(words(title)), set(words(tags)), set(words(description)))
+                for name, text in (("title", title), ("tags", tags), ("description", description)):
+                    for word in set(words(text)):
+                        postings[name][word].append(index)
                 for key, prop in FACETS.items():
                     direct = set(graph.objects(iri, prop))
-                    entry.values[key] = direct | {b for d in direct for b in broader.get(d, ())}
-                self.entries.append(entry)
+                    for value in direct | {b for d in direct for b in broader.get(d, ())}:
+                        values[key][value].append(index)
+        members = {scheme: sorted(concepts) for scheme, concepts in schemes.items()
+                   if str(scheme).startswith(_SCHEME)}
+        self._setup(entries, {c: labels[c] for m in members.values() for c in m if c in labels}, members,
+                    {key: {v: _mask(found, len(entries)) for v, found in by_value.items()}
+                     for key, by_value in values.items()},
+                    {name: {w: _mask(found, len(entries)) for w, found in by_word.items()}
+                     for name, by_word in postings.items()})
+
+    def _setup(self, entries: list[_Entry], labels: dict[Node, str], schemes: dict[Node, list[Node]],
+               values: dict[str, dict[Node, int]], postings: dict[str, dict[str, int]]) -> None:
+        self.entries = entries
+        self._labels = labels
+        self._schemes = schemes
+        self._values = values
+        self._postings = postings
+        self._all = (1 << len(entries)) - 1
+        self._titles = [" ".join(words(e.title)) for e in entries]
+        self._title_text = "\n".join(self._titles)  # a phrase never holds a line break
+        self._title_starts = list(accumulate((len(t) + 1 for t in self._titles[:-1]), initial=0))
+
+    def _match(self, filters: Filters | None) -> int:
+        """The entries that, for every filtered facet, have one of the chosen concepts (or narrower)."""
+        matched = self._all
+        for key, concepts in (filters or {}).items():
+            if concepts:
+                any_of = 0
+                for concept in set(concepts):
+                    any_of |= self._values[key].get(concept, 0)
+                matched &= any_of
+        return matched
 
     def matching(self, filters: Filters | None) -> list[_Entry]:
         """Entries that, for every filtered facet, have one of the chosen concepts (or narrower)."""
-        chosen = {k: set(v) for k, v in (filters or {}).items() if v}
-        return [e for e in self.entries if all(e.values[k] & concepts for k, concepts in chosen.items())]
+        return [self.entries[i] for i in _members(self._match(filters))]
 
     def facets(self, filters: Filters | None = None) -> dict[str, list[FacetCount]]:
         """Per facet, every concept of its scheme with the number of matching entries under it."""
-        entries = self.matching(filters)
+        matched = self._match(filters)
         result: dict[str, list[FacetCount]] = {}
         for key in FACETS:
-            scheme = URIRef(f"https://w3id.org/railgraph/vocab/{key}")
-            counts = [FacetCount(str(c), self._labels.get(c, str(c)),
-                                 sum(1 for e in entries if c in e.values[key]))
-                      for c in self._schemes.get(scheme, ())]
+            held = self._values[key]
+            counts = [FacetCount(str(c), self._labels.get(c, str(c)), (held.get(c, 0) & matched).bit_count())
+                      for c in self._schemes.get(URIRef(_SCHEME + key), ())]
             result[key] = sorted(counts, key=lambda f: (-f.count, f.label))
         return result
 
@@ -125,23 +196,102 @@ class FacetIndex:
         """Entries ranked by the relevance described in the module docstring."""
         query_words = list(dict.fromkeys(words(text)))
         phrase = " ".join(query_words)
-        hits: list[SearchHit] = []
-        for entry in self.matching(filters):
-            score, matched = 0, []
-            for word in query_words:
-                for field_name, field_words, points in (("title", entry.title_words, 3),
-                                                        ("tags", entry.tag_words, 2),
-                                                        ("description", entry.description_words, 1)):
-                    if word in field_words:
-                        score += points
-                        matched.append(f"{word} in {field_name}")
-            if phrase and phrase in " ".join(words(entry.title)):
-                score += 5
-                matched.append("whole query in title")
-            if score:
-                hits.append(SearchHit(str(entry.iri), entry.title, entry.kind, score, tuple(matched)))
-        hits.sort(key=lambda h: (-h.score, h.title.lower()))
-        return hits[:limit]
+        matched = self._match(filters)
+        scores: dict[int, int] = defaultdict(int)
+        reasons: dict[int, list[str]] = defaultdict(list)
+        for word in query_words:
+            for field_name, points in _FIELDS:
+                for i in _members(self._postings[field_name].get(word, 0) & matched):
+                    scores[i] += points
+                    reasons[i].append(f"{word} in {field_name}")
+        if phrase:
+            allowed = None if matched == self._all else set(_members(matched))
+            for i in self._titles_containing(phrase):
+                if allowed is None or i in allowed:
+                    scores[i] += 5
+                    reasons[i].append("whole query in title")
+        ranked = sorted(scores, key=lambda i: (-scores[i], self.entries[i].title.lower(), i))
+        return [SearchHit(str(e.iri), e.title, e.kind, scores[i], tuple(reasons[i]))
+                for i, e in ((i, self.entries[i]) for i in ranked[:limit])]
+
+    def _titles_containing(self, phrase: str) -> list[int]:
+        """The entries whose title's words, joined by spaces, contain ``phrase``."""
+        found: list[int] = []
+        at = self._title_text.find(phrase)
+        while at >= 0:
+            index = bisect_right(self._title_starts, at) - 1
+            found.append(index)
+            at = self._title_text.find(phrase, self._title_starts[index] + len(self._titles[index]) + 1)
+        return found
+
+    # -- kept in a file --------------------------------------------------------------------------
+
+    def to_json(self, key: str) -> str:
+        """The index as JSON, labelled with ``key`` (the digest of the sources it was built from)."""
+        def encode(mask: int) -> str | list[int]:  # the shorter of a hex bit string and a list
+            count = mask.bit_count()
+            return list(_members(mask)) if count * 24 < len(self.entries) else format(mask, "x")
+
+        return json.dumps({
+            "format": INDEX_FORMAT, "key": key,
+            "entries": [[str(e.iri), e.kind, e.title] for e in self.entries],
+            "labels": {c.n3(): label for c, label in self._labels.items()},
+            "schemes": {s.n3(): [c.n3() for c in members] for s, members in self._schemes.items()},
+            "values": {k: {v.n3(): encode(m) for v, m in by_value.items()} for k, by_value in self._values.items()},
+            "words": {k: {w: encode(m) for w, m in by_word.items()} for k, by_word in self._postings.items()},
+        }, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str, key: str) -> FacetIndex | None:
+        """The index :meth:`to_json` wrote, or None when ``text`` is not one built for ``key``."""
+        try:
+            data = json.loads(text)
+            if data["format"] != INDEX_FORMAT or data["key"] != key:
+                return None
+            entries = [_Entry(URIRef(iri), str(kind), str(title)) for iri, kind, title in data["entries"]]
+
+            def decode(stored: str | list[int]) -> int:
+                return int(stored, 16) if isinstance(stored, str) else _mask(map(int, stored), len(entries))
+
+            index = cls.__new__(cls)
+            index._setup(
+                entries,
+                {_term(c): str(label) for c, label in data["labels"].items()},
+                {_term(s): [_term(c) for c in members] for s, members in data["schemes"].items()},
+                {k: {_term(v): decode(m) for v, m in data["values"][k].items()} for k in FACETS},
+                {k: {str(w): decode(m) for w, m in data["words"][k].items()} for k, _ in _FIELDS})
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return None
+        if any(mask >> len(entries) for postings in (*index._values.values(), *index._postings.values())
+               for mask in postings.values()):
+            return None  # names entries the file does not hold
+        return index
+
+
+def load_or_build(path: Path, key: str, build: Callable[[], FacetIndex]) -> FacetIndex:
+    """The index kept at ``path`` when it was built from sources ``key``; else ``build()``'s, kept there.
+
+    Written atomically; a file that cannot be read or written is passed over (it only saves time).
+    """
+    try:
+        kept = FacetIndex.from_json(path.read_text(encoding="utf-8"), key)
+    except (OSError, UnicodeDecodeError):
+        kept = None
+    if kept is not None:
+        return kept
+    index = build()
+    try:
+        write_file_atomically(path, index.to_json(key).encode("utf-8"))
+    except InputError:
+        pass
+    return index
+
+
+def _term(text: str) -> Node:
+    term = from_n3(text)
+    if not isinstance(term, (URIRef, BNode, Literal)):
+        raise ValueError(f"not an RDF term: {text!r}")
+    return term
 
 
 def _broader_closure(graph: Graph) -> dict[Node, set[Node]]:

@@ -25,6 +25,10 @@ from .namespaces import OWL, RDF, RDFS
 
 _VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), "http://www.w3.org/2001/XMLSchema#")
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class}
+# Plain constants for :func:`_is_informative`, called once per triple (rdflib's namespace
+# attribute look-up costs more than the comparisons).
+_TYPE, _SAME_AS, _THING = RDF.type, OWL.sameAs, OWL.Thing
+_HIERARCHY = (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
 
 
 def infer(asserted: Graph) -> Graph:
@@ -59,16 +63,15 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
         return False
     if isinstance(s, URIRef) and str(s).startswith(_VOCABULARY_NAMESPACES):
         return False
-    if p == OWL.sameAs:
+    if p == _SAME_AS:
         return False
-    if p == RDF.type and (o in _TRIVIAL_TYPES or isinstance(o, Literal)):
+    if p == _TYPE and (o in _TRIVIAL_TYPES or isinstance(o, Literal)):
         return False
-    if p in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty) \
-            and (s == o or o in _TRIVIAL_TYPES):
+    if p in _HIERARCHY and (s == o or o in _TRIVIAL_TYPES):
         return False
-    if isinstance(o, Literal) and p == RDF.type:
+    if isinstance(o, Literal) and p == _TYPE:
         return False
-    return not (isinstance(s, BNode) and p == RDF.type and o == OWL.Thing)
+    return not (isinstance(s, BNode) and p == _TYPE and o == _THING)
 
 
 def infer_cached(asserted: Graph, source_digest: str, cache_dir: Path | None) -> Graph:

@@ -41,6 +41,9 @@ UNSUPPORTED = {OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.hasKey
                OWL.maxQualifiedCardinality, OWL.complementOf, OWL.disjointWith,
                OWL.propertyDisjointWith, OWL.AsymmetricProperty, OWL.IrreflexiveProperty,
                OWL.ReflexiveProperty, OWL.Restriction}
+# Plain constants for the per-triple loops: each ``RDF.type`` is an attribute look-up on rdflib's
+# namespace class, which costs more than the comparison it feeds.
+_TYPE, _CHAIN = RDF.type, OWL.propertyChainAxiom
 
 
 def split(asserted: Graph) -> tuple[Graph, list[Triple]]:
@@ -48,9 +51,9 @@ def split(asserted: Graph) -> tuple[Graph, list[Triple]]:
     schema = Graph()
     data: list[Triple] = []
     for s, p, o in asserted:
-        if p in SCHEMA_PREDICATES or (p == RDF.type and o in SCHEMA_TYPES):
+        if p in SCHEMA_PREDICATES or (p == _TYPE and o in SCHEMA_TYPES):
             schema.add((s, p, o))
-            if p == OWL.propertyChainAxiom:
+            if p == _CHAIN:
                 for node in _list_nodes(asserted, o):
                     for triple in asserted.triples((node, None, None)):
                         schema.add(triple)
@@ -59,10 +62,32 @@ def split(asserted: Graph) -> tuple[Graph, list[Triple]]:
     return schema, data
 
 
+def schema_of(asserted: Graph) -> Graph:
+    """The schema triples of :func:`split`, read from the graph's indexes (no pass over the data)."""
+    schema = Graph()
+    for predicate in SCHEMA_PREDICATES:
+        for s, p, o in asserted.triples((None, predicate, None)):
+            schema.add((s, p, o))
+            if p == _CHAIN:
+                for node in _list_nodes(asserted, o):
+                    for triple in asserted.triples((node, None, None)):
+                        schema.add(triple)
+    for cls in SCHEMA_TYPES:
+        for triple in asserted.triples((None, _TYPE, cls)):
+            schema.add(triple)
+    return schema
+
+
 def supported(asserted: Graph) -> bool:
-    """True when the data uses no OWL construct this pass does not implement."""
-    return not any(p in UNSUPPORTED or o in UNSUPPORTED for _, p, o in asserted
-                   if p in UNSUPPORTED or p == RDF.type or p in SCHEMA_PREDICATES)
+    """True when the data uses no OWL construct this pass does not implement.
+
+    That is: no triple whose predicate is one of :data:`UNSUPPORTED`, nor a typing or schema
+    triple whose object is; looked up in the graph's indexes rather than by a pass over it.
+    """
+    if any((None, axiom, None) in asserted for axiom in UNSUPPORTED):
+        return False
+    return not any((None, predicate, axiom) in asserted
+                   for predicate in (_TYPE, *SCHEMA_PREDICATES) for axiom in UNSUPPORTED)
 
 
 class Schema:
@@ -111,8 +136,7 @@ def close_schema(schema: Graph) -> Graph:
 
 def entailed(asserted: Graph) -> set[Triple]:
     """Every triple OWL 2 RL entails from ``asserted`` through the supported axioms."""
-    schema, data = split(asserted)
-    closed = close_schema(schema)
+    closed = close_schema(schema_of(asserted))
     index = Schema(closed)
     known: set[Triple] = set(asserted) | set(closed)
     by_subject: dict[Node, list[Triple]] = defaultdict(list)
@@ -131,17 +155,17 @@ def entailed(asserted: Graph) -> set[Triple]:
 
     while pending:
         s, p, o = triple = pending.pop()
-        if p == RDF.type:
+        if p == _TYPE:
             for superclass in index.superclasses.get(o, ()):
-                add((s, RDF.type, superclass))
+                add((s, _TYPE, superclass))
             continue
         for superproperty in index.superproperties.get(p, ()):
             add((s, superproperty, o))
         for cls in index.domains.get(p, ()):
-            add((s, RDF.type, cls))
+            add((s, _TYPE, cls))
         if not isinstance(o, Literal):
             for cls in index.ranges.get(p, ()):
-                add((o, RDF.type, cls))
+                add((o, _TYPE, cls))
             for inverse in index.inverses.get(p, ()):
                 add((o, inverse, s))
         if p in index.transitive:
@@ -172,4 +196,4 @@ def _list_nodes(graph: Graph, head: Node) -> Iterable[Node]:
         node = graph.value(node, RDF.rest)
 
 
-__all__ = ["Schema", "close_schema", "entailed", "split", "supported"]
+__all__ = ["Schema", "close_schema", "entailed", "schema_of", "split", "supported"]

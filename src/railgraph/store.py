@@ -67,7 +67,7 @@ class OxigraphStore:
     def on_disk(cls, path: Path, digest: str, nquads: Callable[[], bytes]) -> OxigraphStore:
         """Open the store at ``path``, (re)building it first unless it holds sources ``digest``."""
         path = path.resolve()
-        if _stored_digest(path) != digest:
+        if stored_digest(path) != digest:
             _rebuild(path, digest, nquads())
         try:
             return cls(ox.Store.read_only(str(path / "store")))
@@ -152,7 +152,8 @@ def to_rdflib_result(answer: object) -> Result:
     return result
 
 
-def _stored_digest(path: Path) -> str | None:
+def stored_digest(path: Path) -> str | None:
+    """The digest of the sources the on-disk store at ``path`` holds (None when there is none)."""
     try:
         return (path / DIGEST_FILE).read_text(encoding="ascii").strip()
     except OSError:
