@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .atomic import replace_folder, write_file_atomically, write_files
+from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
 from .export import FORMATS, get_format
@@ -45,12 +46,13 @@ class BuildResult:
 
 
 def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORMATS, *,
-          site: bool = True, step: Step = lambda name: None) -> BuildResult:
+          site: bool = True, step: Step = lambda name: None, key: str | None = None) -> BuildResult:
     """Infer, validate and, when the catalogue conforms, write every export into ``out``.
 
     ``out`` receives ``catalogue.*`` (one file per format), ``inferred.ttl``/``.nt``, ``csv/``
     (one table per class and its CSVW metadata), ``catalog.ttl``/``.jsonld`` (the DCAT-AP and
     VoID description of those files), ``validation.*`` and, unless ``site`` is false, ``site/``.
+    With ``key`` (see :mod:`railgraph.build_stamp`), a stamp lets the next build see it is up to date.
     """
     chosen = [get_format(name) for name in formats]
     step("infer")
@@ -82,6 +84,8 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
 
         site_files = render_site(catalogue, available=set(files))
         files.update({f"site/{name}": data for name, data in site_files.items()})
+    if key is not None:
+        files[STAMP_FILE] = stamp(key, files)
     step("write")
     write_atomically(out, files)
     result.written = {name: len(data) for name, data in files.items()}

@@ -89,17 +89,28 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "jsonld-framed (the CSV tables, the DCAT description and the inferred "
                    "triples are always written).")
 @click.option("--no-site", is_flag=True, help="Skip the static HTML site (dist/site/).")
+@click.option("--force", is_flag=True, help="Build even when the output folder is up to date.")
 def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
-          no_site: bool) -> None:
-    """Load, infer, validate and export the catalogue into dist/."""
-    from .build import build as run_build
+          no_site: bool, force: bool) -> None:
+    """Load, infer, validate and export the catalogue into dist/ (unless it is up to date)."""
+    from .build import build as run_build, release_date
+    from .build_stamp import build_key, up_to_date
+    from .resources import find_root
 
     started = time.perf_counter()
-    catalogue = open_catalogue(root, data)
-    out_dir = out or Path(Settings.resolve()["out"])
+    settings = Settings.resolve({"root": root})
+    out_dir = out or Path(settings["out"])
     names = tuple(f.strip() for f in formats.split(",") if f.strip())
+    source_root = find_root(settings["root"])
+    key = build_key(source_root, data, formats=names, site=not no_site, base_iri=settings["base_iri"],
+                    release=release_date(source_root).isoformat())
+    if not force and up_to_date(out_dir, key):
+        click.echo(f"{out_dir}/ is up to date: nothing it is built from has changed "
+                   f"({time.perf_counter() - started:.1f} s; --force builds anyway)")
+        return
+    catalogue = open_catalogue(root, data)
     with step("building"):
-        result = run_build(catalogue, out_dir, names, site=not no_site, step=lambda phase: stderr.print(
+        result = run_build(catalogue, out_dir, names, site=not no_site, key=key, step=lambda phase: stderr.print(
             f"[dim]  {time.perf_counter() - started:5.1f} s  {phase}[/dim]"))
     report = result.report
     if not result.ok:
@@ -115,7 +126,7 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     click.echo(f"  validation: conforms, {len(report.warnings)} warning(s)")
     pages = {name: size for name, size in result.written.items() if name.startswith("site/")}
     for name, size in sorted(result.written.items()):
-        if name not in pages:
+        if name not in pages and not name.startswith("."):
             click.echo(f"  {name}: {size:,} bytes")
     if pages:
         click.echo(f"  site/: {len(pages):,} files, {sum(pages.values()):,} bytes")
@@ -350,16 +361,38 @@ def diff(root: Path | None, data: tuple[Path, ...], licence_a: str, licence_b: s
 
 @cli.command(name="import")
 @catalogue_options
-@click.argument("kind", type=click.Choice(["register"]))
-def import_(root: Path | None, data: tuple[Path, ...], kind: str) -> None:
-    """Regenerate an imported source: `register` (ScanCode LicenseDB and SPDX License List)."""
-    from .register import import_register
+@click.argument("kind", type=click.Choice(["register", "csv", "json", "model-cards", "railgraph"]))
+@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format (csv, json, model-cards, railgraph).")
+def import_(root: Path | None, data: tuple[Path, ...], kind: str, source: Path | None, fmt: str) -> None:
+    """Import into data/: `register` (ScanCode LicenseDB and SPDX License List, no SOURCE), or
+    `csv`/`json` (the interchange format), `model-cards` (a folder of Hugging Face README.md) and
+    `railgraph` (a railgraph export) from SOURCE. Exit 1 when some rows were rejected (the valid
+    ones are imported), 2 when SOURCE cannot be read."""
+    if kind == "register":
+        if source is not None:
+            raise UsageError("`railgraph import register` takes no SOURCE",
+                             hint="it reads the pinned files under data/register/sources/")
+        from .register import import_register
 
+        catalogue = open_catalogue(root, data)
+        with step("importing the licence register"):
+            result = import_register(catalogue.root, catalogue.curated())
+        for relative, triples in sorted(result.written.items()):
+            click.echo(f"wrote {relative}: {triples:,} triples")
+        return
+    if source is None:
+        raise UsageError(f"`railgraph import {kind}` needs a SOURCE",
+                         hint="name the file (for model-cards: the folder) to import")
+    from . import imports
+
+    parsed = imports.read(kind, source, Settings.resolve({"root": root}))  # before the catalogue loads
     catalogue = open_catalogue(root, data)
-    with step("importing the licence register"):
-        result = import_register(catalogue.root, catalogue.curated())
-    for relative, triples in sorted(result.written.items()):
-        click.echo(f"wrote {relative}: {triples:,} triples")
+    with step(f"importing {source}"):
+        report = imports.run(parsed, catalogue)
+    click.echo(report.to_json() if fmt == "json" else report.to_text())
+    sys.exit(report.exit_code)
 
 
 @cli.command()
