@@ -104,7 +104,7 @@ def test_the_index_reads_back_from_json(catalogue) -> None:
     again = facets.FacetIndex.from_json(text, "sources-1")
     assert again is not None and _answers(again) == _answers(built)
     assert facets.FacetIndex.from_json(text, "sources-2") is None
-    for corrupt in (text[: len(text) // 2], "[]", text.replace('"format":1', '"format":0'),
+    for corrupt in (text[: len(text) // 2], "[]", text.replace(f'"format":{facets.INDEX_FORMAT}', '"format":0'),
                     text.replace('"entries":[[', '"entries":[["x"],[', 1)):
         assert facets.FacetIndex.from_json(corrupt, "sources-1") is None
 
@@ -135,3 +135,22 @@ def test_an_on_disk_store_keeps_the_index_until_a_source_changes(generated_root,
     assert [h.title for h in changed.search("zebrafish")] == ["Zebrafish ledger"] and len(builds) == 1
     (tmp_path / "store" / facets.INDEX_FILE).write_text("not an index", encoding="utf-8")
     assert Catalogue.load(root, settings=settings).search("zebrafish") and len(builds) == 2
+
+
+def test_deprecated_entries_leave_counts_search_and_the_main_list(fresh_catalogue: Catalogue,
+                                                                   tmp_path: Path) -> None:
+    from railgraph.views import ViewIndex
+
+    aequitas = URIRef(ID + "tool/aequitas")
+    before = {hit.entry for hit in fresh_catalogue.search("aequitas")}
+    assert str(aequitas) in before
+    marked = tmp_path / "deprecate.ttl"
+    marked.write_text(f"<{aequitas}> <https://w3id.org/railgraph/ontology#status> "
+                      f"<{VOCAB}status/deprecated> .\n", encoding="utf-8")
+    fresh_catalogue.add_file(marked)
+    assert str(aequitas) not in {hit.entry for hit in fresh_catalogue.search("aequitas")}
+    assert str(aequitas) not in {str(e.iri) for e in fresh_catalogue._facet_index.matching(None)}
+    sections = ViewIndex(fresh_catalogue).kind_list("tool").sections
+    assert [s.heading for s in sections] == [None, "Deprecated"]
+    assert [item.term.iri for item in sections[1].items] == [str(aequitas)]
+    assert str(aequitas) not in {item.term.iri for item in sections[0].items}

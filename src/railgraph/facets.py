@@ -30,6 +30,7 @@ from rdflib.util import from_n3
 from .atomic import write_file_atomically
 from .errors import InputError
 from .namespaces import DCAT, DCTERMS, RDF, RG, SKOS
+from .status import is_deprecated
 
 #: Facet key (the concept scheme's name) -> the property that holds it.
 FACETS: dict[str, URIRef] = {
@@ -63,7 +64,7 @@ _FIELDS = (("title", 3), ("tags", 2), ("description", 1))
 
 #: The file that keeps an index beside an on-disk store, and the version of what it holds.
 INDEX_FILE = "facets.json"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: deprecated entries left out
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ class FacetIndex:
         values: dict[str, dict[Node, list[int]]] = {key: defaultdict(list) for key in FACETS}
         postings: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name, _ in _FIELDS}
         for kind, cls in (("tool", RG.Tool), ("metric", RG.Metric)):
-            for iri in sorted(s for s in set(graph.subjects(RDF.type, cls)) if isinstance(s, URIRef)):
+            for iri in sorted(s for s in set(graph.subjects(RDF.type, cls))
+                              if isinstance(s, URIRef) and not is_deprecated(graph, s)):
                 index = len(entries)
                 title = str(graph.value(iri, DCTERMS.title) or iri)
                 entries.append(_Entry(iri, kind, title))

@@ -27,6 +27,7 @@ from .catalogue import ENTRY_KINDS, Catalogue
 from .loading import new_graph
 from .namespaces import (BASE, DCAT, DCTERMS, FOAF, GRAPH, ID, ODRL, OWL, PREFIXES, RDF, RDFS, RG,
                          SKOS, VOCAB)
+from .status import is_deprecated
 
 #: Kinds that get a list page, with the label of one entry and of the list.
 LIST_KINDS: dict[str, tuple[str, str]] = {
@@ -628,16 +629,25 @@ class ViewIndex:
     # -- lists, home, ontology ----------------------------------------------------------------
 
     def kind_list(self, kind: str) -> KindList:
-        """The entries of one kind; licences: hand-modelled first, then the register, then exceptions."""
+        """The entries of one kind; licences: hand-modelled first, then the register, then exceptions.
+
+        Deprecated entries keep their pages but are listed last, in a section of their own.
+        """
         members = [s for s in set(self.graph.subjects(RDF.type, ENTRY_KINDS[kind])) if s in self.pages]
+        deprecated = [m for m in members if is_deprecated(self.graph, m)]
+        members = [m for m in members if m not in deprecated]
         if kind != "licence":
-            return KindList(kind, LIST_KINDS[kind][1], (ListSection(None, self._items(members)),))
-        exceptions = [s for s in set(self.graph.subjects(RDF.type, RG.LicenceException)) if s in self.pages]
-        return KindList(kind, LIST_KINDS[kind][1], (
-            ListSection("Hand-modelled licences", self._items(m for m in members if m in self.curated)),
-            ListSection("From the licence register", self._items(m for m in members if m not in self.curated)),
-            ListSection("Licence exceptions", self._items(exceptions)),
-        ))
+            sections = [ListSection(None, self._items(members))]
+        else:
+            exceptions = [s for s in set(self.graph.subjects(RDF.type, RG.LicenceException)) if s in self.pages]
+            sections = [
+                ListSection("Hand-modelled licences", self._items(m for m in members if m in self.curated)),
+                ListSection("From the licence register", self._items(m for m in members if m not in self.curated)),
+                ListSection("Licence exceptions", self._items(exceptions)),
+            ]
+        if deprecated:
+            sections.append(ListSection("Deprecated", self._items(deprecated)))
+        return KindList(kind, LIST_KINDS[kind][1], tuple(sections))
 
     def _items(self, nodes: Iterable[Node]) -> tuple[ListItem, ...]:
         items = []
