@@ -7,6 +7,7 @@ default, and (for most) a command-line flag that overrides both.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -48,6 +49,12 @@ def _engine(text: str) -> str:
     return text
 
 
+def _iri(text: str) -> str:
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", text):
+        raise ValueError("must be an IRI such as https://orcid.org/0000-0002-1825-0097")
+    return text
+
+
 def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -78,8 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allowed_contexts", ("ontology/context.jsonld",), "JSON-LD contexts that may be "
             "resolved (reserved for JSON-LD input; this version reads no JSON-LD and never "
             "fetches a context).", parse=_csv),
-    Setting("curator", "https://w3id.org/railgraph/", "IRI recorded as the curator of entries "
-            "railgraph writes (reserved for the curation commands)."),
+    Setting("curator", "https://w3id.org/railgraph/", "IRI recorded as prov:wasAttributedTo of "
+            "every entry `railgraph import` creates or changes (a person's or an organisation's "
+            "IRI; by default the railgraph project).", parse=_iri),
     Setting("remote_timeout", 30.0, "Seconds `push` and `query --endpoint` wait for a remote SPARQL "
             "service (to connect, and each time for more of its answer) before giving up with exit 3.",
             flag="--timeout", parse=_positive_float),

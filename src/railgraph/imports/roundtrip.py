@@ -1,0 +1,87 @@
+"""``railgraph import railgraph FILE``: a railgraph export written back as one file per entry.
+
+Reads what ``railgraph export --format ttl|nt|jsonld`` writes (JSON-LD through PyLD, offline: a
+context other than an inline one is refused, never fetched). Each entry (an IRI
+``https://w3id.org/railgraph/id/{kind}/{slug}``) takes its triples, those of its parts (the IRIs
+below it: clauses, duties, permissions, text location) and of the blank nodes they hold, and goes
+to ``data/{folder}/{slug}.ttl``. What belongs to no entry (the ontology, the vocabularies) is left
+out: it lives in ``ontology/``. Triples another file of the catalogue already states (the licence
+register's) are not copied into the entry's file. No provenance is added: the export is copied
+as it is, so export-then-import gives the same graph.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rdflib import BNode, Graph
+from rdflib.term import Node
+
+from .. import loading
+from ..errors import InputError
+from ..export import jsonld
+from .apply import Candidate, entry_of
+
+__all__ = ["FORMATS", "candidates", "read_export"]
+
+FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}
+
+
+def read_export(path: Path, *, max_bytes: int, max_literal_chars: int) -> Graph:
+    """The graph of an export file, or a located :class:`InputError`."""
+    if path.suffix not in FORMATS:
+        raise InputError(f"unsupported export format {path.suffix!r}", path=path,
+                         hint="give a .ttl, .nt or .jsonld file written by `railgraph export`")
+    if FORMATS[path.suffix] != "json-ld":
+        return loading.parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
+    try:
+        if path.stat().st_size > max_bytes:
+            raise InputError(f"file is more than the {max_bytes:,} bytes allowed", path=path,
+                             hint="raise RAILGRAPH_MAX_FILE_BYTES")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("file is not UTF-8", path=path, hint="save the file as UTF-8") from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
+                         hint="fix the JSON at that position") from exc
+    try:
+        parsed = jsonld.to_rdf(document)
+    except InputError as exc:
+        raise InputError(exc.message, path=path, hint=exc.hint) from exc
+    graph = loading.new_graph()
+    graph += parsed
+    return graph
+
+
+def candidates(graph: Graph, origin: str) -> tuple[list[Candidate], int]:
+    """One candidate per entry of ``graph``, and the number of triples that belong to no entry."""
+    owner: dict[Node, tuple[str, str]] = {}
+    for subject in set(graph.subjects()):
+        entry = entry_of(subject)
+        if entry is not None:
+            owner[subject] = entry
+    frontier = [s for s in owner]
+    while frontier:  # blank nodes belong to the entry whose node holds them
+        subject = frontier.pop()
+        for value in graph.objects(subject, None):
+            if isinstance(value, BNode) and value not in owner:
+                owner[value] = owner[subject]
+                frontier.append(value)
+    graphs: dict[tuple[str, str], Graph] = {}
+    left_out = 0
+    for triple in graph:
+        entry = owner.get(triple[0])
+        if entry is None:
+            left_out += 1
+            continue
+        if entry not in graphs:
+            graphs[entry] = loading.new_graph()
+        graphs[entry].add(triple)
+    found = [Candidate(kind, slug, graphs[(kind, slug)], f"{origin} <https://w3id.org/railgraph/id/{kind}/{slug}>")
+             for kind, slug in sorted(graphs)]
+    return found, left_out
