@@ -70,26 +70,39 @@ class Run:
     err: str
 
 
-@pytest.fixture()
-def run_cli(monkeypatch: pytest.MonkeyPatch):
-    """Run ``railgraph ARGS`` in-process; returns exit code, stdout and stderr."""
+def invoke(*args: str, cwd: Path = ROOT, stdin: str = "", environ: dict[str, str] | None = None) -> Run:
+    """Run ``railgraph ARGS`` in-process in ``cwd``: exit code, stdout and stderr."""
+    from railgraph import cli as cli_module
 
-    def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> Run:
-        monkeypatch.chdir(cwd)
-        out, err = io.StringIO(), io.StringIO()
-        out.buffer = io.BytesIO()  # type: ignore[attr-defined]
-        monkeypatch.setattr(sys, "stdout", out)
-        monkeypatch.setattr(sys, "stderr", err)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        from railgraph import cli as cli_module
-
-        monkeypatch.setattr(cli_module.stderr, "file", err)
+    out, err = io.StringIO(), io.StringIO()
+    out.buffer = io.BytesIO()  # type: ignore[attr-defined]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        for name, value in (environ or {}).items():
+            patch.setenv(name, value)
+        patch.setattr(sys, "stdout", out)
+        patch.setattr(sys, "stderr", err)
+        patch.setattr(sys, "stdin", io.StringIO(stdin))
+        patch.setattr(cli_module.stderr, "file", err)
         code = 0
         try:
             main(list(args))
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        text = out.getvalue() + out.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
-        return Run(code, text, err.getvalue())
+    return Run(code, out.getvalue() + out.buffer.getvalue().decode("utf-8"), err.getvalue())  # type: ignore[attr-defined]
 
-    return run
+
+@pytest.fixture()
+def run_cli():
+    """Run ``railgraph ARGS`` in-process (see :func:`invoke`); returns exit code, stdout and stderr."""
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def hostile_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    """The repository's catalogue plus the hostile values of tests/hostile.py, inference done."""
+    from .hostile import write_hostile
+
+    loaded = Catalogue.load(ROOT, data=[write_hostile(tmp_path_factory.mktemp("hostile"))])
+    _ = loaded.inferred
+    return loaded

@@ -1,20 +1,13 @@
-"""Helpers shared by the curation tests: a catalogue root of their own and an in-process CLI run."""
+"""Helpers shared by the curation tests: a catalogue root of their own and skeleton filling."""
 
 from __future__ import annotations
 
-import io
 import shutil
-import sys
 from pathlib import Path
 
-import pytest
+from .conftest import ROOT, invoke
 
-from railgraph.cli import cli, main
-from railgraph.curation_cli import register
-
-from .conftest import ROOT, Run
-
-register(cli)
+__all__ = ["copy_root", "fill", "invoke"]
 
 
 def copy_root(target: Path) -> Path:
@@ -22,27 +15,6 @@ def copy_root(target: Path) -> Path:
     for name in ("ontology", "shapes", "queries", "data"):
         shutil.copytree(ROOT / name, target / name)
     return target
-
-
-def invoke(*args: str, cwd: Path, environ: dict[str, str] | None = None) -> Run:
-    """Run ``railgraph ARGS`` in-process in ``cwd``: exit code, stdout and stderr."""
-    from railgraph import cli as cli_module
-
-    out, err = io.StringIO(), io.StringIO()
-    out.buffer = io.BytesIO()  # type: ignore[attr-defined]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(cwd)
-        for name, value in (environ or {}).items():
-            patch.setenv(name, value)
-        patch.setattr(sys, "stdout", out)
-        patch.setattr(sys, "stderr", err)
-        patch.setattr(cli_module.stderr, "file", err)
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return Run(code, out.getvalue() + out.buffer.getvalue().decode("utf-8"), err.getvalue())  # type: ignore[attr-defined]
 
 
 #: Values that fill a skeleton's required fields, by the predicate the line starts with.

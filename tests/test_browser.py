@@ -18,8 +18,6 @@ from railgraph.catalogue import Catalogue
 from railgraph.server.app import create_app
 from railgraph.server.forms import PAGE_SIZE
 
-from .conftest import ROOT
-from .hostile import write_hostile
 from .serving import running
 
 CHROMIUM = Path(os.environ.get("RAILGRAPH_CHROMIUM", "/usr/bin/chromium"))
@@ -36,15 +34,8 @@ BIGCODE_TITLE = "BigCode OpenRAIL-M License Agreement v1"
 
 
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    loaded = Catalogue.load(ROOT, data=[write_hostile(tmp_path_factory.mktemp("hostile"))])
-    _ = loaded.inferred
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def server(catalogue: Catalogue) -> Iterator[str]:
-    with running(create_app(catalogue)) as url:
+def server(hostile_catalogue: Catalogue) -> Iterator[str]:
+    with running(create_app(hostile_catalogue)) as url:
         yield url
 
 

@@ -144,8 +144,11 @@ def test_build_writes_dist_and_a_summary_and_no_site_skips_the_site(run_cli, tmp
     assert "catalogue-framed.jsonld" in result.out and "csv/tools.csv" in result.out
     assert {p.name for p in out.iterdir()} == {
         "catalogue.ttl", "catalogue-framed.jsonld", "inferred.ttl", "inferred.nt", "csv",
-        "catalog.ttl", "catalog.jsonld", "validation.json", "validation.ttl", ".railgraph-output"}
+        "catalog.ttl", "catalog.jsonld", "validation.json", "validation.ttl", ".railgraph-output",
+        ".railgraph-build.json"}
     assert "describe" in result.err, "the build reports its phases"
+    again = run_cli("build", "--out", str(out), "--no-site", "--formats", "ttl,jsonld-framed")
+    assert again.code == 0 and "is up to date" in again.out, "an unchanged catalogue is not rebuilt"
 
 
 def test_export_csv_writes_a_folder_of_tables(run_cli, tmp_path: Path) -> None:

@@ -25,20 +25,11 @@ from railgraph.server.app import create_app
 from railgraph.server.forms import PAGE_SIZE, PANEL_FACETS
 from railgraph.settings import Settings
 
-from .conftest import BIGCODE, ROOT, rows
-from .hostile import write_hostile
+from .conftest import BIGCODE, rows
 from .serving import running
 
 VOCAB = "https://w3id.org/railgraph/vocab/"
 PROBE = "https://w3id.org/railgraph/id/tool/hostile-probe"
-
-
-@pytest.fixture(scope="module")
-def hostile_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    """The repository's catalogue plus tests/live_server.py's hostile values."""
-    catalogue = Catalogue.load(ROOT, data=[write_hostile(tmp_path_factory.mktemp("hostile"))])
-    _ = catalogue.inferred
-    return catalogue
 
 
 @pytest.fixture(scope="module")

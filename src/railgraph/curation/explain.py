@@ -10,6 +10,7 @@ and label.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -63,15 +64,20 @@ class Explanation:
     closest: tuple[str, ...] = ()  # allowed values nearest to the wrong one
 
     def text(self) -> str:
-        lines = [f"{self.severity}: {self.where}: {self.problem}", f"    fix: {self.fix}"]
-        if self.closest:
-            lines.append(f"    closest allowed values: {', '.join(self.closest)}")
-        return "\n".join(lines)
+        return "\n".join([f"{self.severity}: {self.where}: {self.problem}", *advice(self.fix, self.closest)])
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["closest"] = list(self.closest)
         return data
+
+
+def advice(fix: str | None, closest: Sequence[str]) -> list[str]:
+    """The indented ``fix:`` and ``closest allowed values:`` lines under a problem."""
+    lines = [f"    fix: {fix}"] if fix else []
+    if closest:
+        lines.append(f"    closest allowed values: {', '.join(closest)}")
+    return lines
 
 
 def explain(report: ValidationReport, catalogue: Catalogue) -> list[Explanation]:

@@ -45,9 +45,7 @@ def render_site(catalogue: Catalogue, available: Collection[str] | None = None) 
     """
     index = views.index_for(catalogue)
     renderer = _Renderer(index)
-    downloads = DOWNLOADS if available is None else tuple(
-        (name, label) for name, label in DOWNLOADS
-        if name in available or (name.endswith("/") and any(a.startswith(name) for a in available)))
+    downloads = DOWNLOADS if available is None else downloads_among(available)
     files: dict[str, bytes] = {STYLESHEET: _stylesheet(), "index.html": renderer.home(downloads),
                                "ontology.html": renderer.ontology()}
     for kind in views.LIST_KINDS:
@@ -60,6 +58,12 @@ def render_site(catalogue: Catalogue, available: Collection[str] | None = None) 
         for ext, fmt in formats.items():
             files[f"{path}.{ext}"] = serialize(description, fmt, context)
     return files
+
+
+def downloads_among(available: Collection[str]) -> tuple[tuple[str, str], ...]:
+    """The :data:`DOWNLOADS` among the files ``available`` (a folder counts when a file lies in it)."""
+    return tuple((name, label) for name, label in DOWNLOADS
+                 if name in available or (name.endswith("/") and any(a.startswith(name) for a in available)))
 
 
 def render_entity(catalogue: Catalogue, iri: str) -> bytes:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..curation.explain import advice
+
 __all__ = ["Change", "ImportReport", "Rejection"]
 
 
@@ -28,12 +30,7 @@ class Rejection:
     def text(self) -> str:
         where = f"{self.origin}: {self.field}" if self.field else self.origin
         value = f" ({self.value!r})" if self.value not in (None, "") else ""
-        lines = [f"rejected: {where}{value}: {self.reason}"]
-        if self.fix:
-            lines.append(f"    fix: {self.fix}")
-        if self.closest:
-            lines.append(f"    closest allowed values: {', '.join(self.closest)}")
-        return "\n".join(lines)
+        return "\n".join([f"rejected: {where}{value}: {self.reason}", *advice(self.fix, self.closest)])
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
