@@ -22,13 +22,13 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/railgraph serve
 
-## Install the test extras and run the fast test suite.
+## Install the test extras and run the fast test suite (one worker per core, a test file per worker).
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -n 2 --dist loadfile --durations=15
 
 ## The slow suite: packaging (wheel installed offline into a fresh venv) and soak tests.
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -m slow -q
+	$(BIN)/python -m pytest -m slow -q --durations=15
 
 clean:
 	rm -rf dist build .pytest_cache
