@@ -4,15 +4,20 @@ old one as it was.
 
 A folder railgraph writes carries a marker file; railgraph only ever replaces a folder that is
 empty or carries the marker, so ``--out`` or ``--store`` naming someone's own folder is refused,
-never emptied.
+never emptied. One writer at a time: a second process writing the same folder is refused while
+the first holds the lock (``fcntl.flock`` on a sibling ``.NAME.lock`` file, removed when the write
+ends; the kernel releases the lock when the writer exits, even killed, and a lock file a killed
+writer left behind is simply taken by the next one).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import InputError
@@ -21,8 +26,48 @@ MARKER = ".railgraph-output"
 
 
 def replace_folder(out: Path, fill: Callable[[Path], None], *, what: str = "output") -> None:
-    """Run ``fill`` on a fresh folder beside ``out``, then swap it in for ``out`` in one rename."""
+    """Run ``fill`` on a fresh folder beside ``out``, then swap it in for ``out`` in one rename.
+
+    Raises :class:`InputError` if another process is writing ``out`` at the same time.
+    """
     out = out.resolve()
+    with _writer_lock(out, what):
+        _replace_folder(out, fill, what)
+
+
+@contextlib.contextmanager
+def _writer_lock(out: Path, what: str) -> Iterator[None]:
+    """Hold the lock on ``out`` (a sibling lock file, removed after), or refuse if another process holds it."""
+    lock = out.parent / f".{out.name}.lock"
+    while True:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+        except OSError as exc:
+            raise InputError(f"cannot create the {what} folder: {exc.strerror or exc}", path=out) from exc
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise InputError(f"another railgraph process is writing {out} right now; refusing to write it "
+                             "at the same time", path=out,
+                             hint=f"wait for it to finish, or name another folder for the {what}") from None
+        try:
+            current = os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(handle).st_ino:
+            break
+        os.close(handle)  # the holder before us removed this file: lock the one there now
+    try:
+        yield
+    finally:
+        Path(lock).unlink(missing_ok=True)  # while still locked, so no one holds a lock on a removed file
+        os.close(handle)
+
+
+def _replace_folder(out: Path, fill: Callable[[Path], None], what: str) -> None:
+    _recover(out)
     if out.exists() and not _replaceable(out):
         raise InputError(f"{out} exists and was not written by railgraph; refusing to replace it",
                          path=out, hint=f"name a new or empty folder for the {what}")
@@ -53,6 +98,19 @@ def replace_folder(out: Path, fill: Callable[[Path], None], *, what: str = "outp
         raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """Undo what a writer killed mid-way left beside ``out`` (called holding the lock).
+
+    Killed between its two renames, a writer leaves ``out`` missing and the previous folder retired
+    as ``.NAME.old-PID``: that folder is put back. Staging folders it left are removed.
+    """
+    retired = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not out.exists() and retired:
+        retired.pop().rename(out)
+    for stale in [*retired, *out.parent.glob(f".{out.name}.new-*")]:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:

@@ -135,11 +135,13 @@ def create_app(catalogue: Catalogue, *, dist: Path | None = None, settings: Sett
         Route("/graph/{rest:path}", linked_data.resource),
     ]
     routes += ui.routes(state)
+    resources = linked_data.LinkedData(catalogue, index)
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: missing}, middleware=[
+        Middleware(linked_data.RepeatLookups, data=resources),  # outside CORS: it records what CORS sent
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                    allow_headers=["Accept", "Content-Type"], expose_headers=["Link", "Location", "Vary"])])
     app.state.railgraph = state
-    app.state.linked_data = linked_data.LinkedData(catalogue, index)
+    app.state.linked_data = resources
     return app
 
 

@@ -5,7 +5,8 @@ prefers; the path plus an extension (``.html``, ``.ttl``, ``.jsonld``, ``.nt``, 
 that representation. HTML pages are the static site's (:mod:`railgraph.export.site`), served at
 the same paths so their relative links work; an entity's RDF is its description as the site's
 twins hold it; a graph's RDF is the named graph. Rendered representations are kept in an LRU
-cache, so a repeated lookup is a dictionary hit.
+cache, and :class:`RepeatLookups` answers a repeated ``GET`` of one with the exact response the
+application sent the first time, before routing, so a repeated lookup is a dictionary hit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import UsageError
 from ..export.jsonld import context_for
@@ -157,6 +159,58 @@ async def resource(request: Request) -> Response:
         except UsageError:
             pass
     return not_found(request, "No entry, concept, graph or ontology term has this IRI.")
+
+
+class RepeatLookups:
+    """ASGI middleware: a repeated ``GET`` of a representation answered from memory, before routing.
+
+    The first ``GET`` of a representation path goes through the whole application (routing, the
+    handler, the CORS middleware); its ``200`` response (status, headers and body) is recorded
+    and sent again, unchanged, for the next ``GET`` of the same path. A representation's response
+    depends only on its path, so the answer is the same bytes the application would send. Requests
+    with an ``Origin`` header (CORS), another method or a ``root_path`` always take the full path.
+    At most ``size`` responses are kept (least recently used first out).
+    """
+
+    def __init__(self, app: ASGIApp, data: LinkedData, size: int = CACHE_SIZE) -> None:
+        self.app = app
+        self.data = data
+        self.size = size
+        self._sent: OrderedDict[str, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path") \
+                or any(name == b"origin" for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        sent = self._sent.get(path)
+        if sent is not None:
+            self._sent.move_to_end(path)
+            await send({"type": "http.response.start", "status": 200, "headers": sent[0]})
+            await send({"type": "http.response.body", "body": sent[1]})
+            return
+        if path.startswith("//") or self.data.split(path[1:]) is None:
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, self._recorder(path, send))
+
+    def _recorder(self, path: str, send: Send) -> Send:
+        """``send``, keeping a complete ``200`` response sent in one body message."""
+        start: list[Message] = []
+
+        async def record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start[:] = [message] if message["status"] == 200 else []
+            elif start and message["type"] == "http.response.body" and not message.get("more_body"):
+                self._sent[path] = (list(start[0].get("headers", [])), bytes(message.get("body", b"")))
+                if len(self._sent) > self.size:
+                    self._sent.popitem(last=False)
+            else:
+                start.clear()
+            await send(message)
+
+        return record
 
 
 def not_found(request: Request, message: str) -> Response:
