@@ -25,6 +25,7 @@ from .export.tables import render_tables
 from .export.rdf import load_context
 from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
+from .rdf_input import ContextAllowList
 from .resources import find_root
 from .settings import Settings
 from .store import OxigraphStore, QueryStore, RdflibStore, stored_digest
@@ -85,7 +86,8 @@ class Catalogue:
         path = Path(path)
         source = loading.read_source(path, loading.relative_name(path, self.root, path.parent),
                                      max_bytes=self.settings["max_file_bytes"],
-                                     max_literal_chars=self.settings["max_literal_chars"])
+                                     max_literal_chars=self.settings["max_literal_chars"],
+                                     contexts=ContextAllowList(self.root, tuple(self.settings["allowed_contexts"])))
         self.sources = [s for s in self.sources if s.path.resolve() != path.resolve()] + [source]
         self._forget()
         return source

@@ -505,7 +505,9 @@ def main(argv: list[str] | None = None) -> None:
     except RailgraphError as exc:
         if debug:
             raise
-        stderr.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False)
+        from rich.markup import escape  # a message quotes input, which may look like markup
+
+        stderr.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)

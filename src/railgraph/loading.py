@@ -2,30 +2,44 @@
 
 Each file is parsed into a graph of its own first, so a file that fails to parse adds nothing;
 only then is it added to the catalogue's dataset under ``graph/{path relative to the root}``.
+Parsing is strict (:mod:`railgraph.rdf_input`: pyoxigraph's parsers, size limits, no DOCTYPE, no
+remote JSON-LD context): whatever pyoxigraph refuses is an :class:`InputError` naming the file,
+line and column (exit 2). A catalogue folder holds Turtle and N-Triples (:data:`FORMATS`); a file
+named explicitly (``railgraph validate PATH``) may be in any syntax of
+:data:`railgraph.rdf_input.SYNTAXES` (named graphs of TriG and N-Quads merge into the file's graph).
+Once read, literals must be well typed (``"abc"^^xsd:integer`` is refused where it stands), and a
+whole catalogue must not describe one railgraph IRI, typed, in two files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
+from . import rdf_input
 from .errors import InputError
 from .namespaces import BASE, GRAPH, PREFIXES
 from .terms import to_rdflib
 
+#: What a catalogue folder holds: the files :func:`source_files` finds.
 FORMATS = {".ttl": "turtle", ".nt": "nt"}
-_OXIGRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
 #: What pyoxigraph reads differently from rdflib (see :func:`_parse_fast`): a language tag with a
 #: capital, a literal typed xsd:string, rdf:XMLLiteral or rdf:HTML (matched loosely: a false
-#: match only means rdflib reads the file).
+#: match only means rdflib reads the file, once pyoxigraph has accepted it).
 _RDFLIB_ONLY = re.compile(r"@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*(?:string|XMLLiteral|HTML)")
+
+
+#: Most blank nodes one source file may hold. Their stable labels come from rdflib's graph
+#: canonicalisation, whose time grows with the square of their number (200 take about 2 s,
+#: 1,000 about 40 s); the largest file of the catalogue holds 31.
+MAX_BLANK_NODES = 200
 
 
 @dataclass(frozen=True)
@@ -54,49 +68,28 @@ def new_graph() -> Graph:
     return graph
 
 
-def parse_file(path: Path, *, max_bytes: int, max_literal_chars: int) -> Graph:
-    """Parse one file strictly into a new graph or raise a located :class:`InputError`."""
-    fmt = FORMATS.get(path.suffix)
-    if fmt is None:
-        raise InputError(f"unsupported file type {path.suffix!r}", path=path,
-                         hint=f"railgraph reads {', '.join(sorted(FORMATS))} files")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"file is {size:,} bytes, more than the {max_bytes:,} allowed", path=path,
-                             hint="split the file, or raise RAILGRAPH_MAX_FILE_BYTES")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, column = _position(data, exc.start)
-        raise InputError("file is not UTF-8", path=path, line=line, column=column,
-                         hint="save the file as UTF-8") from exc
-    graph = _parse_fast(text, fmt)
-    if graph is None:
-        graph = _parse_rdflib(text, fmt, path, data)
-    term = next((o for o in graph.objects() if isinstance(o, Literal) and len(o) > max_literal_chars), None)
-    if term is not None:
-        raise InputError(f"a literal of {len(term):,} characters exceeds the "
-                         f"{max_literal_chars:,} allowed", path=path,
-                         line=line_of(text, str(term)[:40]),
-                         hint="shorten it, or raise RAILGRAPH_MAX_LITERAL_CHARS")
-    return graph
+def parse_file(path: Path, *, max_bytes: int, max_literal_chars: int,
+               contexts: rdf_input.ContextAllowList | None = None) -> Graph:
+    """Parse one file strictly into a new graph or raise a located :class:`InputError`.
 
-
-def _parse_fast(text: str, fmt: str) -> Graph | None:
-    """pyoxigraph's reading of ``text`` (several times faster than rdflib's), as rdflib terms.
-
-    None where rdflib's reading could differ, so that rdflib reads it: text pyoxigraph refuses
-    (rdflib then reports the error), a language tag with a capital (pyoxigraph lowercases it), an
-    explicit ``xsd:string`` (pyoxigraph does not tell it from a plain literal), XML and HTML
-    literals (rdflib normalises them). Blank-node labels differ, as between two rdflib runs;
-    :func:`stable_blank_nodes` relabels them by content.
+    ``contexts`` are the JSON-LD contexts a ``.jsonld`` file may name (none by default).
     """
-    if _RDFLIB_ONLY.search(text):
-        return None
+    syntax = rdf_input.syntax_of(path)
+    text = rdf_input.read_text(path, max_bytes)
+    reading = rdf_input.parse(text, syntax, path, max_literal_chars=max_literal_chars,
+                              contexts=contexts)
+    if syntax in FORMATS.values() and _RDFLIB_ONLY.search(text):
+        return _parse_rdflib(text, syntax, path, text.encode("utf-8"))
+    return _graph_of(reading)
+
+
+def _graph_of(reading: rdf_input.Reading) -> Graph:
+    """A pyoxigraph reading as an rdflib graph (every named graph merged into it)."""
+    with rdf_input.quiet_rdflib():  # ill-typed literals were refused; rdflib need not log them
+        return _graph_of_quads(reading)
+
+
+def _graph_of_quads(reading: rdf_input.Reading) -> Graph:
     terms: dict[object, Node] = {}
 
     def term(value: object) -> Node:
@@ -105,22 +98,32 @@ def _parse_fast(text: str, fmt: str) -> Graph | None:
             found = terms[value] = to_rdflib(value)  # type: ignore[assignment]
         return found  # type: ignore[return-value]
 
-    try:
-        parser = ox.parse(text, format=_OXIGRAPH_FORMATS[fmt], base_iri=BASE)
-        triples = [(term(t.subject), term(t.predicate), term(t.object)) for t in parser]
-    except SyntaxError:
-        return None
     graph = new_graph()
-    for prefix, namespace in parser.prefixes.items():
+    for prefix, namespace in reading.prefixes.items():
         graph.bind(prefix, namespace)
-    graph.addN((s, p, o, graph) for s, p, o in triples)
+    graph.addN((term(q.subject), term(q.predicate), term(q.object), graph) for q in reading.quads)
     return graph
+
+
+def _parse_fast(text: str, fmt: str) -> Graph | None:
+    """pyoxigraph's reading of ``text`` (several times faster than rdflib's), as rdflib terms.
+
+    None where rdflib's reading could differ, so that rdflib reads it (once pyoxigraph has found
+    the syntax valid): a language tag with a capital (pyoxigraph lowercases it), an explicit
+    ``xsd:string`` (pyoxigraph does not tell it from a plain literal), XML and HTML literals
+    (rdflib normalises them). Blank-node labels differ, as between two rdflib runs;
+    :func:`stable_blank_nodes` relabels them by content.
+    """
+    if _RDFLIB_ONLY.search(text):
+        return None
+    return _graph_of(rdf_input.parse(text, fmt, Path("<text>"), max_literal_chars=sys.maxsize))
 
 
 def _parse_rdflib(text: str, fmt: str, path: Path, data: bytes) -> Graph:
     graph = new_graph()
     try:
-        graph.parse(data=text, format=fmt, publicID=BASE)
+        with rdf_input.quiet_rdflib():
+            graph.parse(data=text, format=fmt, publicID=BASE)
     except Exception as exc:  # rdflib raises several unrelated types for bad syntax
         line, column = _syntax_position(exc, data)
         reason = _syntax_reason(exc)
@@ -162,9 +165,17 @@ def line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
-def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars: int) -> Source:
+def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars: int,
+                contexts: rdf_input.ContextAllowList | None = None) -> Source:
     """Parse one file as the source named ``relative``, with stable blank-node labels."""
-    graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
+    graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars,
+                       contexts=contexts)
+    blank = {term for triple in graph for term in triple if isinstance(term, BNode)}
+    if len(blank) > MAX_BLANK_NODES:
+        raise InputError(f"the file holds {len(blank):,} blank nodes; a source file may hold at most "
+                         f"{MAX_BLANK_NODES:,}", path=path,
+                         hint="give the nodes IRIs (e.g. .../clause/a for a licence clause); labelling "
+                              "blank nodes stably costs time that grows with the square of their number")
     return Source(path, graph_iri_for(relative), stable_blank_nodes(graph, relative))
 
 
@@ -191,14 +202,45 @@ def stable_blank_nodes(graph: Graph, seed: str) -> Graph:
 def load_sources(root: Path, folders: list[Path], *, max_bytes: int,
                  max_literal_chars: int) -> list[Source]:
     """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name)."""
-    return [read_source(path, relative_name(path, root, folder), max_bytes=max_bytes,
-                        max_literal_chars=max_literal_chars)
-            for folder in folders for path in source_files(folder)]
+    sources = [read_source(path, relative_name(path, root, folder), max_bytes=max_bytes,
+                           max_literal_chars=max_literal_chars)
+               for folder in folders for path in source_files(folder)]
+    check_single_owner(sources)
+    return sources
+
+
+def check_single_owner(sources: list[Source]) -> None:
+    """Refuse a railgraph IRI given an ``rdf:type`` in two files (an entry, concept or part
+    described twice: one file per entry is what lets an edit, an import or a review find it)."""
+    owners: dict[URIRef, Source] = {}
+    for source in sources:
+        for subject in set(source.graph.subjects(RDF.type, None)):
+            if not isinstance(subject, URIRef) or not subject.startswith(BASE):
+                continue
+            first = owners.setdefault(subject, source)
+            if first is not source:
+                line = _line_of_subject(source.path, subject)
+                raise InputError(f"<{subject}> is already described in {first.path} (line "
+                                 f"{_line_of_subject(first.path, subject)}); an entry, concept or "
+                                 "part is described in one file only", path=source.path, line=line,
+                                 hint="merge the two descriptions into one file and delete the other")
+
+
+def _line_of_subject(path: Path, subject: URIRef) -> int | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    line = line_of(text, f"<{subject}>")
+    if line is None:  # written as a prefixed name: find its local part
+        line = line_of(text, ":" + re.split(r"[/#]", str(subject))[-1])
+    return line
 
 
 def relative_name(path: Path, root: Path, folder: Path) -> str:
     """The source's name in its graph IRI: relative to the root, else to its folder's parent."""
+    located = path.parent.resolve() / path.name  # a symbolic link is named where it is, not where it points
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return located.relative_to(root.resolve()).as_posix()
     except ValueError:  # an extra --data folder outside the root: name it by its own folder name
-        return (Path(folder.resolve().name) / path.resolve().relative_to(folder.resolve())).as_posix()
+        return (Path(folder.resolve().name) / located.relative_to(folder.resolve())).as_posix()

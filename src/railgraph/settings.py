@@ -82,9 +82,10 @@ SETTINGS: tuple[Setting, ...] = (
             parse=_positive_int),
     Setting("max_literal_chars", 1_000_000, "Longest literal a source file may contain, in characters.",
             parse=_positive_int),
-    Setting("allowed_contexts", ("ontology/context.jsonld",), "JSON-LD contexts that may be "
-            "resolved (reserved for JSON-LD input; this version reads no JSON-LD and never "
-            "fetches a context).", parse=_csv),
+    Setting("allowed_contexts", ("ontology/context.jsonld",), "JSON-LD contexts a document read "
+            "by railgraph may name (comma-separated files inside the catalogue root, each served "
+            "from the file under https://w3id.org/railgraph/{path}); any other context is refused, "
+            "never fetched.", parse=_csv),
     Setting("curator", "https://w3id.org/railgraph/", "IRI recorded as prov:wasAttributedTo of "
             "every entry `railgraph import` creates or changes (a person's or an organisation's "
             "IRI; by default the railgraph project).", parse=_iri),

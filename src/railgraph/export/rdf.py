@@ -80,7 +80,9 @@ def serialize(graph: Graph, fmt: Format, context: dict[str, Any] | None = None) 
     """The bytes of ``graph`` in ``fmt``; N-Triples lines are sorted so dumps diff cleanly."""
     if fmt.name in ("nt", "nq"):
         text = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-        lines = sorted(set(line for line in text.decode("utf-8").splitlines() if line.strip()))
+        # split on line feeds only: str.splitlines() also splits on U+2028, U+0085, form feeds,
+        # ..., which rdflib leaves unescaped inside literals
+        lines = sorted(set(line for line in text.decode("utf-8").split("\n") if line.strip()))
         return ("\n".join(lines) + "\n").encode("utf-8")
     if fmt.name == "jsonld":
         return jsonld.dumps(jsonld.compact(graph, context or {}))
