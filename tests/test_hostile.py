@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, TESTS
+from .conftest import ROOT, TESTS, invoke
 
 CORPUS = TESTS / "data" / "hostile"
 CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "manifest.toml").read_text(encoding="utf-8"))["case"]
@@ -99,6 +99,54 @@ def test_nothing_in_the_root_changes(run_cli, small_root: Path) -> None:
         run_case(run_cli, small_root, CORPUS / case["file"])
     after = {p: p.read_bytes() for p in small_root.rglob("*") if p.is_file() and ".railgraph-cache" not in p.parts}
     assert after == before
+
+
+#: Cases a catalogue folder would load (Turtle, N-Triples), one per distinct kind of refusal.
+DATA_CASES = list({case["message"].split(": ", 1)[-1][:24]: case for case in CASES
+                   if case["file"].endswith((".ttl", ".nt")) and case["exit"] == 2}.values())[:10]
+
+
+def _snapshot(out: Path, store: Path) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of a build folder, and every quad of a store, to compare before and after."""
+    import pyoxigraph as ox
+
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    opened = ox.Store.read_only(str(store / "store"))
+    quads = sorted(str(q) for q in opened)
+    del opened
+    return files, quads
+
+
+@pytest.fixture(scope="module")
+def published(small_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A build folder and an on-disk store made from the small root before any hostile input."""
+    place = tmp_path_factory.mktemp("published")
+    out, store = place / "dist", place / "store"
+    built = invoke("build", "--root", str(small_root), "--out", str(out), "--no-site", "--formats", "nt",
+                           cwd=small_root)
+    assert built.code == 0, built.err
+    queried = invoke("query", "--root", str(small_root), "--store", str(store), "entries-by-kind",
+                             cwd=small_root)
+    assert queried.code == 0, queried.err
+    return out, store
+
+
+@pytest.mark.parametrize("case", DATA_CASES, ids=[c["file"] for c in DATA_CASES])
+def test_a_refused_input_leaves_the_build_and_the_store_as_they_were(
+        run_cli, small_root: Path, published: tuple[Path, Path], tmp_path: Path, tripwire: list[str],
+        case: dict[str, Any]) -> None:
+    out, store = published
+    before = _snapshot(out, store)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(CORPUS / case["file"], data)
+    built = run_cli("build", "--root", str(small_root), "--data", str(data), "--out", str(out), "--no-site",
+                    "--formats", "nt", "--force", cwd=small_root)
+    queried = run_cli("query", "--root", str(small_root), "--data", str(data), "--store", str(store),
+                      "entries-by-kind", cwd=small_root)
+    assert (built.code, queried.code, tripwire) == (2, 2, []), built.err + queried.err
+    assert case["message"] in built.err and case["message"] in queried.err
+    assert _snapshot(out, store) == before
 
 
 # -- inputs made at run time ------------------------------------------------------------------
