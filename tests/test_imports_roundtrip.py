@@ -99,9 +99,10 @@ def test_importing_the_catalogues_own_export_changes_nothing(generated_root: Pat
 @pytest.mark.parametrize(("name", "content", "message", "line"), [
     ("export.jsonld", '{"@context": {},\n "@graph": [,]}', "invalid JSON", 2),
     ("export.jsonld", '{"@context": "https://example.org/context.jsonld", "@id": "https://example.org/x"}',
-     "does not fetch https://example.org/context.jsonld", None),
+     "@context 'https://example.org/context.jsonld' at /@context is not an allowed context", 1),
     ("export.ttl", "<https://w3id.org/railgraph/id/tool/x> a <b> .\n<c> <d> \n", "(?i)invalid turtle", 3),
-    ("export.rdf", "<rdf:RDF/>", "unsupported export format", None),
+    ("export.rdf", '<!DOCTYPE rdf:RDF [<!ENTITY e "x">]><rdf:RDF/>', "DOCTYPE", 1),
+    ("export.csv", "a,b\n", "unsupported export format", None),
 ])
 def test_an_unreadable_export_is_refused(tmp_path: Path, name: str, content: str, message: str,
                                          line: int | None) -> None:

@@ -1,7 +1,7 @@
 """``railgraph import railgraph FILE``: a railgraph export written back as one file per entry.
 
-Reads what ``railgraph export --format ttl|nt|jsonld`` writes (JSON-LD through PyLD, offline: a
-context other than an inline one is refused, never fetched). Each entry (an IRI
+Reads what ``railgraph export`` writes, strictly (:mod:`railgraph.rdf_input`: JSON-LD through PyLD,
+offline; a context other than an inline or allow-listed one is refused, never fetched). Each entry (an IRI
 ``https://w3id.org/railgraph/id/{kind}/{slug}``) takes its triples, those of its parts (the IRIs
 below it: clauses, duties, permissions, text location) and of the blank nodes they hold, and goes
 to ``data/{folder}/{slug}.ttl``. What belongs to no entry (the ontology, the vocabularies) is left
@@ -12,7 +12,6 @@ as it is, so export-then-import gives the same graph.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rdflib import BNode, Graph
@@ -20,42 +19,21 @@ from rdflib.term import Node
 
 from .. import loading
 from ..errors import InputError
-from ..export import jsonld
+from ..rdf_input import SYNTAXES
 from .apply import Candidate, entry_of
 
 __all__ = ["FORMATS", "candidates", "read_export"]
 
-FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}
+#: The syntaxes an export may come in: every one railgraph reads (and writes).
+FORMATS = SYNTAXES
 
 
 def read_export(path: Path, *, max_bytes: int, max_literal_chars: int) -> Graph:
     """The graph of an export file, or a located :class:`InputError`."""
     if path.suffix not in FORMATS:
         raise InputError(f"unsupported export format {path.suffix!r}", path=path,
-                         hint="give a .ttl, .nt or .jsonld file written by `railgraph export`")
-    if FORMATS[path.suffix] != "json-ld":
-        return loading.parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
-    try:
-        if path.stat().st_size > max_bytes:
-            raise InputError(f"file is more than the {max_bytes:,} bytes allowed", path=path,
-                             hint="raise RAILGRAPH_MAX_FILE_BYTES")
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("file is not UTF-8", path=path, hint="save the file as UTF-8") from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno,
-                         hint="fix the JSON at that position") from exc
-    try:
-        parsed = jsonld.to_rdf(document)
-    except InputError as exc:
-        raise InputError(exc.message, path=path, hint=exc.hint) from exc
-    graph = loading.new_graph()
-    graph += parsed
-    return graph
+                         hint="give a file written by `railgraph export` (" + ", ".join(FORMATS) + ")")
+    return loading.parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars)
 
 
 def candidates(graph: Graph, origin: str) -> tuple[list[Candidate], int]:
