@@ -28,7 +28,7 @@ from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
 from .resources import find_root
 from .settings import Settings
-from .store import OxigraphStore, QueryStore, RdflibStore, stored_digest
+from .store import OxigraphStore, QueryStore, RdflibStore, cached_nquads, stored_digest
 from ._version import __version__
 
 #: Kinds of entry and the class that marks them, in the order ``info`` lists them.
@@ -222,12 +222,14 @@ class Catalogue:
         if self.settings["query_engine"] == "rdflib":
             return RdflibStore(self.dataset)
 
+        digest = hashlib.sha256(f"{self.source_digest()} {__version__}".encode()).hexdigest()
+
         def nquads() -> bytes:  # the named graphs, and their union as the default graph
-            return self.dataset.serialize(format="nquads", encoding="utf-8") + \
-                self.union().serialize(format="nt", encoding="utf-8")
+            return cached_nquads(self.cache_dir(), digest[:32], lambda: (
+                self.dataset.serialize(format="nquads", encoding="utf-8")
+                + self.union().serialize(format="nt", encoding="utf-8")))
 
         if self.settings["store"]:
-            digest = hashlib.sha256(f"{self.source_digest()} {__version__}".encode()).hexdigest()
             return OxigraphStore.on_disk(Path(self.settings["store"]), digest, nquads)
         return OxigraphStore.in_memory(nquads)
 
