@@ -197,7 +197,7 @@ class Catalogue:
 
     def query(self, name_or_text: str, **params: str) -> Result:
         """Run a named query (by name) or an ad hoc SPARQL query (text) on asserted + inferred."""
-        if _looks_like_sparql(name_or_text):
+        if looks_like_sparql(name_or_text):
             if params:
                 raise UsageError("parameters can only be given to named queries")
             return self._run(name_or_text, {}, origin=None)
@@ -209,12 +209,7 @@ class Catalogue:
         An IRI parameter may also be given as an entry id (slug, licence identifier) or a
         concept's slug or notation; it is resolved to its IRI first.
         """
-        resolved = dict(params)
-        for parameter in named.parameters:
-            value = params.get(parameter.name)
-            if parameter.type == "iri" and value is not None and ":" not in value:
-                resolved[parameter.name] = str(self.resolve_any(value))
-        return self._run(named.text, named.bindings(resolved), origin=named.path)
+        return self._run(named.text, named.bindings(params, self.resolve_any), origin=named.path)
 
     @cached_property
     def store(self) -> QueryStore:
@@ -431,7 +426,8 @@ class Catalogue:
         }
 
 
-def _looks_like_sparql(text: str) -> bool:
+def looks_like_sparql(text: str) -> bool:
+    """Whether ``text`` is SPARQL rather than the name of a query (names hold no space or brace)."""
     return any(ch.isspace() or ch == "{" for ch in text.strip())
 
 

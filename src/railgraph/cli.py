@@ -191,11 +191,12 @@ def _remote_query(endpoint: str, name: str, values: dict[str, str], root: Path |
                   data: tuple[Path, ...]) -> Any:
     """Run ``name`` (a named query, a .rq file, SPARQL text or - for stdin) on a remote endpoint."""
     from . import remote
+    from .catalogue import looks_like_sparql
     from .queries import QueryLibrary, parse_query_file
     from .resources import find_root
 
     endpoints = remote.Endpoints.derive(endpoint)
-    if name == "-" or any(ch.isspace() or ch == "{" for ch in name.strip()):
+    if name == "-" or looks_like_sparql(name):
         if values:
             raise UsageError("parameters can only be given to named queries")
         text = sys.stdin.read() if name == "-" else name

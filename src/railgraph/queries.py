@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,14 +88,26 @@ class NamedQuery:
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def _iri_parameters(self) -> set[str]:
+        return {p.name for p in self.parameters if p.type == "iri"}
+
+    @property
     def form(self) -> str:
         body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("#"))
         body = re.sub(r"(?is)\bPREFIX\s+\S*\s*<[^>]*>|\bBASE\s*<[^>]*>", " ", body)
         match = re.search(r"(?i)\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body)
         return match.group(1).upper() if match else "SELECT"
 
-    def bindings(self, values: dict[str, str]) -> dict[str, Identifier]:
-        """Check ``values`` against the parameters and turn them into SPARQL bindings."""
+    def bindings(self, values: Mapping[str, str],
+                 resolve: Callable[[str], Identifier] | None = None) -> dict[str, Identifier]:
+        """Check ``values`` against the parameters and turn them into SPARQL bindings.
+
+        With ``resolve``, an IRI parameter given without a colon (an entry's slug, a licence
+        identifier, a concept's notation) is first turned into its IRI by it.
+        """
+        if resolve is not None:
+            values = {name: str(resolve(value)) if name in self._iri_parameters and ":" not in value else value
+                      for name, value in values.items()}
         known = {p.name: p for p in self.parameters}
         unknown = sorted(set(values) - set(known))
         if unknown:

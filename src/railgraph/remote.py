@@ -144,12 +144,7 @@ def named_query_text(named: NamedQuery, params: Mapping[str, str],
     An IRI parameter given without a colon (a slug, a licence identifier, a concept notation) is
     first turned into an IRI by ``resolve``, as :meth:`Catalogue.run_named` does locally.
     """
-    resolved = dict(params)
-    for parameter in named.parameters:
-        value = params.get(parameter.name)
-        if parameter.type == "iri" and value is not None and ":" not in value:
-            resolved[parameter.name] = str(resolve(value))
-    return bind_values(named.text, named.bindings(resolved))
+    return bind_values(named.text, named.bindings(params, resolve))
 
 
 def query(endpoint: Endpoints | str, text: str, *, timeout: float) -> Result:

@@ -337,12 +337,7 @@ class WebUI:
 
     def _bind(self, named: NamedQuery, values: dict[str, str]) -> str:
         """The named query's text with its parameters substituted, ids resolved as the CLI does."""
-        resolved = dict(values)
-        for parameter in named.parameters:
-            value = values.get(parameter.name)
-            if parameter.type == "iri" and value is not None and ":" not in value:
-                resolved[parameter.name] = str(self.catalogue.resolve_any(value))
-        return bind_values(named.text, named.bindings(resolved))
+        return bind_values(named.text, named.bindings(values, self.catalogue.resolve_any))
 
     def _fields(self, named: NamedQuery, form: forms.QueryForm) -> tuple[dict[str, Any], ...]:
         fields = []
