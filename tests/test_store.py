@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Literal, URIRef
 
+from railgraph import inference
 from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
 from railgraph.settings import Settings
@@ -191,31 +192,13 @@ def test_ask_construct_and_describe_answer_like_rdflib(stores, text: str) -> Non
         assert {t for t in mine.graph if t[0] == mit} == {t for t in theirs.graph if t[0] == mit} != set()
 
 
-def test_nquads_are_made_once_and_read_back_while_the_key_holds(tmp_path: Path) -> None:
-    from railgraph.store import cached_nquads
-
-    made: list[str] = []
-
-    def make(text: str):
-        def run() -> bytes:
-            made.append(text)
-            return text.encode()
-        return run
-
-    assert cached_nquads(tmp_path, "k1", make("one")) == b"one"
-    assert cached_nquads(tmp_path, "k1", make("other")) == b"one"  # read back, not made again
-    assert made == ["one"]
-    for number in range(6):
-        cached_nquads(tmp_path, f"n{number}", make(str(number)), keep=4)
-    assert len(list(tmp_path.glob("store-*.nq"))) == 4  # the oldest are pruned
-    assert cached_nquads(None, "k1", make("uncached")) == b"uncached"
-
-
-def test_a_catalogue_reopened_unchanged_answers_from_the_cached_store(tmp_path: Path) -> None:
+def test_a_catalogue_reopened_unchanged_reads_its_inferred_graph_back(tmp_path: Path, monkeypatch) -> None:
     settings = Settings.resolve({"cache_dir": str(tmp_path)})
     first = Catalogue.load(ROOT, settings=settings)
     expected = sorted(str(row) for row in first.query("entries-by-kind"))
-    assert list(tmp_path.glob("store-*.nq"))
+    assert list(tmp_path.glob("inferred-*.nq"))
+    monkeypatch.setattr(inference, "infer_into", None)  # would fail if inferred again
     second = Catalogue.load(ROOT, settings=settings)
-    second.__dict__["dataset"] = None  # would fail if the store were made from the graphs again
+    second.__dict__["dataset"] = None  # the store is made from the sources, never from rdflib graphs
+    assert len(second.inferred_triples) == len(first.inferred_triples)
     assert sorted(str(row) for row in second.query("entries-by-kind")) == expected

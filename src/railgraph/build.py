@@ -56,7 +56,7 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     """
     chosen = [get_format(name) for name in formats]
     step("infer")
-    _ = catalogue.inferred
+    _ = catalogue.oxstore  # the sources in the query store, with what they entail
     step("validate")
     report = catalogue.validate()
     result = BuildResult(out, report)

@@ -14,7 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -28,7 +29,8 @@ from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
 from .resources import find_root
 from .settings import Settings
-from .store import OxigraphStore, QueryStore, RdflibStore, cached_nquads, stored_digest
+from .store import OxigraphStore, QueryStore, RdflibStore, stored_digest
+from .terms import to_oxigraph
 from ._version import __version__
 
 #: Kinds of entry and the class that marks them, in the order ``info`` lists them.
@@ -40,6 +42,10 @@ ENTRY_KINDS: dict[str, URIRef] = {
     "model": RG.Model,
     "organisation": RG.Organisation,
 }
+
+_TYPE = ox.NamedNode(str(RDF.type))
+_DEFAULT = ox.DefaultGraph()
+_INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 
 #: Licence properties that identify a licence besides its IRI.
 LICENCE_IDENTIFIERS = (RG.scancodeKey, RG.spdxId, RG.huggingFaceId)
@@ -93,24 +99,43 @@ class Catalogue:
         return source
 
     def _forget(self) -> None:
-        for name in ("asserted", "inferred", "dataset", "_union", "_identifiers", "_facet_index",
-                     "_concept_ids", "store"):
+        for name in ("inferred_triples", "_memory_store", "asserted", "inferred",
+                     "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
             self.__dict__.pop(name, None)
 
     # -- graphs --------------------------------------------------------------------------------
 
     @cached_property
-    def asserted(self) -> Graph:
-        """Every asserted triple (ontology, vocabularies and data) in one graph."""
-        graph = loading.new_graph()
+    def _memory_store(self) -> ox.Store:
+        """:attr:`oxstore` in memory: each source in its named graph, the inferred graph, and
+        their union as the default graph."""
+        store = ox.Store()
         for source in self.sources:
-            graph += source.graph
-        return graph
+            name = ox.NamedNode(str(source.graph_iri))
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in source.triples)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for s in self.sources for t in s.triples)
+        inference.infer_cached(store, ox.NamedNode(str(INFERRED_GRAPH)), self.source_digest(), self.cache_dir())
+        return store
+
+    @cached_property
+    def inferred_triples(self) -> list[ox.Triple]:
+        """What OWL 2 RL adds to the asserted triples (pyoxigraph triples)."""
+        store = self._memory_store if self.settings["query_engine"] == "rdflib" else self.oxstore
+        return [quad.triple for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH)))]
+
+    def asserted_triples(self) -> set[ox.Triple]:
+        """Every asserted triple (ontology, vocabularies and data), as pyoxigraph triples."""
+        return {triple for source in self.sources for triple in source.triples}
+
+    @cached_property
+    def asserted(self) -> Graph:
+        """Every asserted triple in one rdflib graph (made when first asked for)."""
+        return loading.graph_of(self.asserted_triples())
 
     @cached_property
     def inferred(self) -> Graph:
-        """What OWL 2 RL adds to the asserted triples, never mixed into them."""
-        return inference.infer_cached(self.asserted, self.source_digest(), self.cache_dir())
+        """What OWL 2 RL adds to the asserted triples, never mixed into them (an rdflib graph)."""
+        return loading.graph_of(self.inferred_triples)
 
     def source_digest(self) -> str:
         """A digest of every source file's path and content (changes when any source changes)."""
@@ -153,10 +178,7 @@ class Catalogue:
 
     @cached_property
     def _union(self) -> Graph:
-        graph = loading.new_graph()
-        graph += self.asserted
-        graph += self.inferred
-        return graph
+        return loading.graph_of(self.asserted_triples().union(self.inferred_triples))
 
     # -- validation ----------------------------------------------------------------------------
 
@@ -167,8 +189,8 @@ class Catalogue:
         report = validation.validate_fast(self.union(), self.shapes, lambda node: self.locate(node, texts),
                                           cache_dir=self.cache_dir(), source_digest=self.source_digest())
         if added:
-            subjects = {s for source in added for s in source.graph.subjects()}
-            report.results = [r for r in report.results if URIRef(r.focus_node) in subjects]
+            subjects = {s.value for source in added for s in source.subjects if isinstance(s, ox.NamedNode)}
+            report.results = [r for r in report.results if r.focus_node in subjects]
         return report
 
     def locate(self, node: Node, texts: dict[Path, str] | None = None) -> tuple[str, int | None] | None:
@@ -177,8 +199,11 @@ class Catalogue:
         ``texts`` caches file contents across calls, so each file is read at most once.
         """
         texts = {} if texts is None else texts
+        if isinstance(node, Literal):
+            return None
+        subject = to_oxigraph(node)
         for source in self.sources:
-            if (node, None, None) in source.graph:
+            if subject in source.subjects:
                 if source.path not in texts:
                     try:
                         texts[source.path] = source.path.read_text(encoding="utf-8")
@@ -216,17 +241,21 @@ class Catalogue:
         """The query engine: pyoxigraph (in memory, or on disk with the store setting) or rdflib."""
         if self.settings["query_engine"] == "rdflib":
             return RdflibStore(self.dataset)
-
-        digest = hashlib.sha256(f"{self.source_digest()} {__version__}".encode()).hexdigest()
-
-        def nquads() -> bytes:  # the named graphs, and their union as the default graph
-            return cached_nquads(self.cache_dir(), digest[:32], lambda: (
-                self.dataset.serialize(format="nquads", encoding="utf-8")
-                + self.union().serialize(format="nt", encoding="utf-8")))
-
         if self.settings["store"]:
-            return OxigraphStore.on_disk(Path(self.settings["store"]), digest, nquads)
-        return OxigraphStore.in_memory(nquads)
+            digest = hashlib.sha256(f"{self.source_digest()} {__version__}".encode()).hexdigest()
+            return OxigraphStore.on_disk(Path(self.settings["store"]), digest,
+                                         lambda: self._memory_store.dump(format=ox.RdfFormat.N_QUADS))
+        return OxigraphStore(self._memory_store)
+
+    @property
+    def oxstore(self) -> ox.Store:
+        """The catalogue in pyoxigraph: one named graph per source, the inferred graph
+        (:data:`~railgraph.namespaces.INFERRED_GRAPH`), and as the default graph their union (a set).
+
+        The asserted triples are those of the named graphs other than the inferred one.
+        """
+        store = self.store
+        return store.store if isinstance(store, OxigraphStore) else self._memory_store
 
     def _run(self, text: str, bindings: dict[str, Any], origin: Path | None) -> Result:
         try:
@@ -260,16 +289,17 @@ class Catalogue:
     def _identifiers(self) -> dict[str, dict[str, URIRef]]:
         """Per kind of entry: every id that names an entry (IRI, slug, licence identifiers)."""
         index: dict[str, dict[str, URIRef]] = {}
-        union = self.union()
+        store = self.oxstore
         for kind, cls in ENTRY_KINDS.items():
             names: dict[str, URIRef] = {}
-            for subject in sorted(s for s in set(union.subjects(RDF.type, cls)) if isinstance(s, URIRef)):
-                names[str(subject)] = subject
-                names.setdefault(str(subject).rsplit("/", 1)[-1], subject)
+            for subject in sorted({q.subject.value for q in store.quads_for_pattern(None, _TYPE, to_oxigraph(cls), _DEFAULT)
+                                   if isinstance(q.subject, ox.NamedNode)}):
+                names[subject] = URIRef(subject)
+                names.setdefault(subject.rsplit("/", 1)[-1], URIRef(subject))
                 if kind == "licence":
                     for prop in LICENCE_IDENTIFIERS:
-                        for value in union.objects(subject, prop):
-                            names.setdefault(str(value), subject)
+                        for quad in store.quads_for_pattern(ox.NamedNode(subject), to_oxigraph(prop), None, _DEFAULT):
+                            names.setdefault(quad.object.value, URIRef(subject))
             index[kind] = names
         return index
 
@@ -286,16 +316,26 @@ class Catalogue:
     @cached_property
     def _concept_ids(self) -> dict[str, URIRef]:
         candidates: dict[str, URIRef] = {}
-        for concept in sorted(set(self.asserted.subjects(RDF.type, SKOS.Concept))):
-            if not isinstance(concept, URIRef):
-                continue
-            text = str(concept)
+        concepts = self._asserted_subjects(_TYPE, to_oxigraph(SKOS.Concept))
+        notations = {(q.subject.value, q.object.value) for q in self.oxstore.quads_for_pattern(
+            None, to_oxigraph(SKOS.notation), None, None) if q.graph_name != _INFERRED}
+        by_concept: dict[str, list[str]] = {}
+        for concept, notation in sorted(notations):
+            by_concept.setdefault(concept, []).append(notation)
+        for text in sorted(concepts):
+            concept = URIRef(text)
             candidates[text] = concept
             candidates["/".join(text.rsplit("/", 2)[-2:])] = concept
             candidates.setdefault(text.rsplit("/", 1)[-1], concept)
-            for notation in self.asserted.objects(concept, SKOS.notation):
-                candidates.setdefault(str(notation), concept)
+            for notation in by_concept.get(text, ()):
+                candidates.setdefault(notation, concept)
         return candidates
+
+    def _asserted_subjects(self, predicate: ox.NamedNode, obj: ox.NamedNode) -> set[str]:
+        """The IRIs of the subjects of asserted triples with ``predicate`` and ``obj``."""
+        return {q.subject.value for q in self.oxstore.quads_for_pattern(None, predicate, obj, None)
+                if isinstance(q.subject, ox.NamedNode) and isinstance(q.graph_name, ox.NamedNode)
+                and q.graph_name != _INFERRED}
 
     def resolve_any(self, identifier: str) -> URIRef:
         """An entry id, else a concept id (see :meth:`resolve` and :meth:`resolve_concept`)."""
@@ -356,7 +396,7 @@ class Catalogue:
             raise UsageError("give exactly one of a licence or a model")
         subject = self.resolve(model, kind="model") if model else self.resolve(str(licence), kind="licence")
         concept = self.resolve_concept(purpose)
-        if (concept, SKOS.inScheme, VOCAB["restricted-use"]) not in self.asserted:
+        if str(concept) not in self._asserted_subjects(to_oxigraph(SKOS.inScheme), to_oxigraph(VOCAB["restricted-use"])):
             raise UsageError(f"{purpose!r} is not a restricted use",
                              hint="name a concept of https://w3id.org/railgraph/vocab/restricted-use, "
                                   "e.g. malware-generation or medical-advice")
@@ -407,19 +447,26 @@ class Catalogue:
 
     def counts(self) -> dict[str, Any]:
         """Entries per kind, concepts per scheme, triples, shapes and queries."""
-        union = self.union()
-        entries = {kind: len(set(union.subjects(RDF.type, cls))) for kind, cls in ENTRY_KINDS.items()}
-        entries["responsible-ai-licence"] = len(set(union.subjects(RDF.type, RG.ResponsibleAILicence)))
-        entries["use-restriction"] = len(set(union.subjects(RDF.type, RG.UseRestriction)))
+        store = self.oxstore
+
+        def instances(cls: URIRef) -> int:
+            return sum(1 for _ in store.quads_for_pattern(None, _TYPE, to_oxigraph(cls), _DEFAULT))
+
+        entries = {kind: instances(cls) for kind, cls in ENTRY_KINDS.items()}
+        entries["responsible-ai-licence"] = instances(RG.ResponsibleAILicence)
+        entries["use-restriction"] = instances(RG.UseRestriction)
         schemes: dict[str, int] = {}
-        for scheme in sorted(set(self.asserted.subjects(RDF.type, SKOS.ConceptScheme))):
-            schemes[str(scheme).rsplit("/", 1)[-1]] = len(set(self.asserted.subjects(SKOS.inScheme, scheme)))
+        for scheme in sorted(self._asserted_subjects(_TYPE, to_oxigraph(SKOS.ConceptScheme))):
+            schemes[scheme.rsplit("/", 1)[-1]] = len(self._asserted_subjects(to_oxigraph(SKOS.inScheme),
+                                                                             ox.NamedNode(scheme)))
         shapes = {s for s in self.shapes.subjects(RDF.type, None)
                   if isinstance(s, URIRef) and self.shapes.value(s, SH.message) is not None}
+        inferred = len(self.inferred_triples)
+        union = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
         return {
             "entries": entries,
             "concept_schemes": schemes,
-            "triples": {"asserted": len(self.asserted), "inferred": len(self.inferred)},
+            "triples": {"asserted": int(union.value) - inferred, "inferred": inferred},
             "sources": len(self.sources),
             "shapes": len(shapes),
             "named_queries": len(self.queries),

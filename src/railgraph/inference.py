@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import owlrl
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import reasoning
-from .loading import new_graph
-from .namespaces import OWL, RDF, RDFS
+from .loading import graph_of, new_graph
+from .terms import to_oxigraph, to_rdflib
+from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
 
 _VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), "http://www.w3.org/2001/XMLSchema#")
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class}
@@ -33,13 +35,46 @@ _HIERARCHY = (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equi
 
 def infer(asserted: Graph) -> Graph:
     """Return the triples OWL 2 RL entails from ``asserted`` that ``asserted`` does not hold."""
-    if not reasoning.supported(asserted):
-        return infer_with_owlrl(asserted)
-    inferred = new_graph()
-    for triple in reasoning.entailed(asserted):
-        if _is_informative(triple):
-            inferred.add(triple)
-    return inferred
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in asserted)
+    graph = ox.NamedNode(str(INFERRED_GRAPH))
+    infer_into(store, graph)
+    return graph_of(quad.triple for quad in store.quads_for_pattern(None, None, None, graph))
+
+
+def infer_into(store: ox.Store, graph: ox.NamedNode) -> None:
+    """Add what OWL 2 RL entails from the default graph of ``store`` to it and to ``graph``.
+
+    The fast pass of :mod:`railgraph.reasoning` where the ontology allows it, else owlrl; then
+    what is not informative (see :func:`_is_informative`) is taken out again.
+    """
+    if reasoning.supported_in(store):
+        reasoning.apply_in(store, graph)
+        store.update(_DROP_UNINFORMATIVE.replace("$graph", str(graph)))
+        return
+    default = ox.DefaultGraph()
+    quads = store.quads_for_pattern(None, None, None, default)
+    reference = infer_with_owlrl((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+                                 for q in quads)  # type: ignore[misc]
+    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in reference]
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, name) for t in triples for name in (default, graph)])
+
+
+def _sparql_terms(terms: Iterable[Node]) -> str:
+    return ", ".join(sorted(str(to_oxigraph(term)) for term in terms))
+
+
+#: :func:`_is_informative` as one update on the store (``$graph``: the inferred graph).
+_DROP_UNINFORMATIVE = f"""
+DELETE {{ ?s ?p ?o . GRAPH $graph {{ ?s ?p ?o }} }}
+WHERE {{
+  GRAPH $graph {{ ?s ?p ?o }}
+  FILTER ({" || ".join(f'STRSTARTS(STR(?s), "{namespace}")' for namespace in _VOCABULARY_NAMESPACES)}
+          || ?p = {to_oxigraph(_SAME_AS)}
+          || (?p = {to_oxigraph(_TYPE)} && (?o IN ({_sparql_terms(_TRIVIAL_TYPES)}) || isLiteral(?o)))
+          || (?p IN ({_sparql_terms(_HIERARCHY)}) && (?s = ?o || ?o IN ({_sparql_terms(_TRIVIAL_TYPES)})))
+          || (isBlank(?s) && ?p = {to_oxigraph(_TYPE)} && ?o = {to_oxigraph(_THING)}))
+}}"""
 
 
 def infer_with_owlrl(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
@@ -74,36 +109,40 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
     return not (isinstance(s, BNode) and p == _TYPE and o == _THING)
 
 
-def infer_cached(asserted: Graph, source_digest: str, cache_dir: Path | None) -> Graph:
-    """:func:`infer`, remembered on disk under a key made of the sources' content.
+def infer_cached(store: ox.Store, graph: ox.NamedNode, source_digest: str, cache_dir: Path | None) -> None:
+    """:func:`infer_into`, remembered on disk under a key made of the sources' content.
 
-    ``source_digest`` must change whenever any source file changes. Nothing is cached when the
-    inferred triples hold blank nodes (their labels do not survive a new parse of the sources).
+    ``source_digest`` must change whenever any source file changes. The inferred graph is kept as
+    N-Quads, read back with its blank-node labels (the sources give them, see
+    :func:`railgraph.loading.numbered_blank_nodes`).
     """
     if cache_dir is None:
-        return infer(asserted)
-    key = hashlib.sha256(f"{owlrl.__version__}\n{source_digest}".encode()).hexdigest()[:32]
-    cached = cache_dir / f"inferred-{key}.nt"
-    if cached.is_file():
-        graph = new_graph()
-        graph.parse(cached, format="nt")
-        return graph
-    inferred = infer(asserted)
-    if not any(isinstance(term, BNode) for triple in inferred for term in triple):
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".inferred-")
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(inferred.serialize(format="nt", encoding="utf-8"))
-            os.replace(temporary, cached)
-            _prune(cache_dir, keep=8)
-        except OSError:
-            pass  # a read-only place: the cache is an optimisation only
-    return inferred
+        infer_into(store, graph)
+        return
+    key = hashlib.sha256(f"{owlrl.__version__}\n{graph}\n{source_digest}".encode()).hexdigest()[:32]
+    cached = cache_dir / f"inferred-{key}.nq"
+    try:
+        quads = list(ox.parse(cached.read_bytes(), format=ox.RdfFormat.N_QUADS))
+    except (OSError, SyntaxError):
+        pass  # not cached yet, or a damaged file: infer again
+    else:
+        store.bulk_extend(quads)
+        store.update(f"ADD {graph} TO DEFAULT")
+        return
+    infer_into(store, graph)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".inferred-")
+        with os.fdopen(handle, "wb") as stream:
+            ox.serialize(store.quads_for_pattern(None, None, None, graph), stream, format=ox.RdfFormat.N_QUADS)
+        os.replace(temporary, cached)
+        _prune(cache_dir, keep=8)
+    except OSError:
+        pass  # a read-only place: the cache is an optimisation only
 
 
 def _prune(cache_dir: Path, keep: int) -> None:
     """Remove all but the ``keep`` most recent cached closures."""
-    entries = sorted(cache_dir.glob("inferred-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(cache_dir.glob("inferred-*.nq"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[keep:]:
         stale.unlink(missing_ok=True)

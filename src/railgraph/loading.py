@@ -16,17 +16,20 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
-from rdflib import RDF, BNode, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from . import rdf_input
 from .errors import InputError
 from .namespaces import BASE, GRAPH, PREFIXES
-from .terms import to_rdflib
+from .terms import to_oxigraph, to_rdflib
 
 #: What a catalogue folder holds: the files :func:`source_files` finds.
 FORMATS = {".ttl": "turtle", ".nt": "nt"}
@@ -40,15 +43,64 @@ _RDFLIB_ONLY = re.compile(r"@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*(?:string|XMLLiteral|H
 #: canonicalisation, whose time grows with the square of their number (200 take about 2 s,
 #: 1,000 about 40 s); the largest file of the catalogue holds 31.
 MAX_BLANK_NODES = 200
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Source:
-    """One parsed source file and the named graph that holds it."""
+    """One parsed source file and the named graph that holds it.
+
+    Its triples are kept as pyoxigraph terms (what the store, the inference and the exports
+    read); :attr:`graph`, the same triples in rdflib, is made only when something asks for it.
+    """
 
     path: Path
     graph_iri: URIRef
-    graph: Graph
+    triples: tuple[ox.Triple, ...]
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph) -> Source:
+        """A source read by rdflib (its graph is kept as it is)."""
+        source = cls(path, graph_iri, tuple(dict.fromkeys(
+            ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)))
+        source.__dict__["graph"] = graph
+        return source
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The source's triples as an rdflib graph, with the file's prefixes bound."""
+        graph = graph_of(self.triples)
+        for prefix, namespace in self.prefixes.items():
+            graph.bind(prefix, namespace)
+        return graph
+
+    @cached_property
+    def subjects(self) -> frozenset[ox.NamedNode | ox.BlankNode]:
+        """The subjects of the source's triples."""
+        return frozenset(triple.subject for triple in self.triples)
+
+
+def graph_of(triples: Iterable[ox.Triple]) -> Graph:
+    """pyoxigraph triples as an rdflib graph with the catalogue's prefixes."""
+    graph = new_graph()
+    with rdf_input.quiet_rdflib():  # ill-typed literals were refused; rdflib need not log them
+        graph.addN(to_rdflib_quads(triples, graph))
+    return graph
+
+
+def to_rdflib_quads(triples: Iterable[ox.Triple], graph: Graph) -> Iterator[tuple[Node, Node, Node, Graph]]:
+    """``triples`` as rdflib quads in ``graph``, each distinct term converted once."""
+    terms: dict[object, Node] = {}
+
+    def term(value: object) -> Node:
+        found = terms.get(value)
+        if found is None:
+            found = terms[value] = to_rdflib(value)  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
+
+    for triple in triples:
+        yield term(triple.subject), term(triple.predicate), term(triple.object), graph
 
 
 def graph_iri_for(relative: str) -> URIRef:
@@ -90,18 +142,10 @@ def _graph_of(reading: rdf_input.Reading) -> Graph:
 
 
 def _graph_of_quads(reading: rdf_input.Reading) -> Graph:
-    terms: dict[object, Node] = {}
-
-    def term(value: object) -> Node:
-        found = terms.get(value)
-        if found is None:
-            found = terms[value] = to_rdflib(value)  # type: ignore[assignment]
-        return found  # type: ignore[return-value]
-
     graph = new_graph()
     for prefix, namespace in reading.prefixes.items():
         graph.bind(prefix, namespace)
-    graph.addN((term(q.subject), term(q.predicate), term(q.object), graph) for q in reading.quads)
+    graph.addN(to_rdflib_quads((ox.Triple(q.subject, q.predicate, q.object) for q in reading.quads), graph))
     return graph
 
 
@@ -168,15 +212,45 @@ def line_of(text: str, needle: str) -> int | None:
 def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars: int,
                 contexts: rdf_input.ContextAllowList | None = None) -> Source:
     """Parse one file as the source named ``relative``, with stable blank-node labels."""
-    graph = parse_file(path, max_bytes=max_bytes, max_literal_chars=max_literal_chars,
-                       contexts=contexts)
-    blank = {term for triple in graph for term in triple if isinstance(term, BNode)}
+    syntax = rdf_input.syntax_of(path)
+    text = rdf_input.read_text(path, max_bytes)
+    reading = rdf_input.parse(text, syntax, path, max_literal_chars=max_literal_chars,
+                              contexts=contexts)
+    triples = tuple(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in reading.quads))
+    blank = {term for triple in triples for term in (triple.subject, triple.object)
+             if isinstance(term, ox.BlankNode)}
     if len(blank) > MAX_BLANK_NODES:
         raise InputError(f"the file holds {len(blank):,} blank nodes; a source file may hold at most "
                          f"{MAX_BLANK_NODES:,}", path=path,
                          hint="give the nodes IRIs (e.g. .../clause/a for a licence clause); labelling "
                               "blank nodes stably costs time that grows with the square of their number")
-    return Source(path, graph_iri_for(relative), stable_blank_nodes(graph, relative))
+    if syntax in FORMATS.values() and _RDFLIB_ONLY.search(text):
+        graph = _parse_rdflib(text, syntax, path, text.encode("utf-8"))
+        return Source.of_graph(path, graph_iri_for(relative), stable_blank_nodes(graph, relative))
+    if blank:
+        triples = numbered_blank_nodes(triples, relative)
+    return Source(path, graph_iri_for(relative), triples, dict(reading.prefixes))
+
+
+def numbered_blank_nodes(triples: tuple[ox.Triple, ...], seed: str) -> tuple[ox.Triple, ...]:
+    """``triples`` with each blank node labelled by the order in which it first appears.
+
+    pyoxigraph labels blank nodes at random; its parsers give the triples of a file in the same
+    order every time, so these labels are the same in every run while the file is unchanged. A
+    digest of the source's name prefixes them, so blank nodes of different files never merge.
+    """
+    prefix = "b" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:10] + "n"
+    labels: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def label(term: object) -> object:
+        if not isinstance(term, ox.BlankNode):
+            return term
+        found = labels.get(term)
+        if found is None:
+            found = labels[term] = ox.BlankNode(f"{prefix}{len(labels)}")
+        return found
+
+    return tuple(ox.Triple(label(t.subject), t.predicate, label(t.object)) for t in triples)  # type: ignore[arg-type]
 
 
 def stable_blank_nodes(graph: Graph, seed: str) -> Graph:
@@ -212,11 +286,10 @@ def load_sources(root: Path, folders: list[Path], *, max_bytes: int,
 def check_single_owner(sources: list[Source]) -> None:
     """Refuse a railgraph IRI given an ``rdf:type`` in two files (an entry, concept or part
     described twice: one file per entry is what lets an edit, an import or a review find it)."""
-    owners: dict[URIRef, Source] = {}
+    owners: dict[str, Source] = {}
     for source in sources:
-        for subject in set(source.graph.subjects(RDF.type, None)):
-            if not isinstance(subject, URIRef) or not subject.startswith(BASE):
-                continue
+        for subject in {t.subject.value for t in source.triples if t.predicate == _RDF_TYPE
+                        and isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE)}:
             first = owners.setdefault(subject, source)
             if first is not source:
                 line = _line_of_subject(source.path, subject)
@@ -226,7 +299,7 @@ def check_single_owner(sources: list[Source]) -> None:
                                  hint="merge the two descriptions into one file and delete the other")
 
 
-def _line_of_subject(path: Path, subject: URIRef) -> int | None:
+def _line_of_subject(path: Path, subject: str) -> int | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -17,14 +17,16 @@ to owlrl. ``tests/test_reasoning.py`` proves both give the same triples.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import owlrl
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal
 from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .namespaces import OWL, RDF, RDFS
+from .terms import to_oxigraph, to_rdflib
 
 Triple = tuple[Node, Node, Node]
 
@@ -44,6 +46,7 @@ UNSUPPORTED = {OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.hasKey
 # Plain constants for the per-triple loops: each ``RDF.type`` is an attribute look-up on rdflib's
 # namespace class, which costs more than the comparison it feeds.
 _TYPE, _CHAIN = RDF.type, OWL.propertyChainAxiom
+_OX_TYPE, _OX_REST = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.rest))
 
 
 def split(asserted: Graph) -> tuple[Graph, list[Triple]]:
@@ -189,6 +192,102 @@ def entailed(asserted: Graph) -> set[Triple]:
     return known - set(asserted)
 
 
+def supported_in(store: ox.Store) -> bool:
+    """:func:`supported` for the default graph of a pyoxigraph store."""
+    default = ox.DefaultGraph()
+    axioms = [to_oxigraph(axiom) for axiom in UNSUPPORTED]
+    if any(next(store.quads_for_pattern(None, axiom, None, default), None) for axiom in axioms):
+        return False
+    return not any(next(store.quads_for_pattern(None, to_oxigraph(predicate), axiom, default), None)
+                   for predicate in (_TYPE, *SCHEMA_PREDICATES) for axiom in axioms)
+
+
+def schema_in(store: ox.Store) -> Graph:
+    """:func:`schema_of` for the default graph of a pyoxigraph store (as a small rdflib graph)."""
+    default = ox.DefaultGraph()
+    schema = Graph()
+
+    def add(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        found = list(quads)
+        for quad in found:
+            schema.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+        return found
+
+    for predicate in SCHEMA_PREDICATES:
+        for quad in add(store.quads_for_pattern(None, to_oxigraph(predicate), None, default)):
+            if predicate != _CHAIN:
+                continue
+            node = quad.object
+            while isinstance(node, ox.BlankNode):  # the RDF list of the chain's steps
+                add(store.quads_for_pattern(node, None, None, default))
+                rest = next(store.quads_for_pattern(node, _OX_REST, None, default), None)
+                node = rest.object if rest is not None else None
+    for cls in SCHEMA_TYPES:
+        add(store.quads_for_pattern(None, _OX_TYPE, to_oxigraph(cls), default))
+    return schema
+
+
+def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
+    """Add what the supported axioms entail from the default graph of ``store`` to it, and to the
+    named graph ``into``, each new triple once.
+
+    The rules run as SPARQL updates inside pyoxigraph, so no triple of the data passes through
+    Python: owlrl closes the schema; its new triples are added; the property rules (super-
+    properties, inverses and symmetry, transitivity, two-step chains) run until a round adds
+    nothing; then the typing rules (domains, ranges, superclasses of the closed schema) run once,
+    which is all they need, unless rdf:type itself is the key of a property rule, in which case
+    every rule runs until nothing changes.
+    """
+    closed = close_schema(schema_in(store))
+    index = Schema(closed)
+    schema_quads = [ox.Quad(*(to_oxigraph(term) for term in triple)) for triple in closed]
+    added = [quad for quad in schema_quads if quad not in store]
+    store.extend([*added, *(ox.Quad(q.subject, q.predicate, q.object, into) for q in added)])
+
+    def insert(template: str, where: str) -> str:
+        return (f"INSERT {{ {template} GRAPH {into} {{ {template} }} }} "
+                f"WHERE {{ {where} FILTER NOT EXISTS {{ {template} }} }}")
+
+    property_rules = [
+        *_rule(insert, "?s ?x ?o .", index.superproperties, "?s {key} ?o ."),
+        *_rule(insert, "?o ?x ?s .", index.inverses, "?s {key} ?o . FILTER(!isLiteral(?o))"),
+        *(insert(f"?s {to_oxigraph(p)} ?o .", f"?s {to_oxigraph(p)}+ ?o .") for p in sorted(index.transitive)),
+        *(insert(f"?s {to_oxigraph(result)} ?o .", f"?s {to_oxigraph(first)} ?m . ?m {to_oxigraph(second)} ?o .")
+          for first, pairs in sorted(index.chains.items()) for second, result in pairs),
+    ]
+    type_rules = [
+        *_rule(insert, "?s a ?x .", index.domains, "?s {key} ?o ."),
+        *_rule(insert, "?o a ?x .", index.ranges, "?s {key} ?o . FILTER(!isLiteral(?o))"),
+        *_rule(insert, "?s a ?x .", index.superclasses, "?s a {key} ."),
+    ]
+    keys = (set(index.superproperties) | set(index.inverses) | index.transitive | set(index.chains)
+            | index.chain_seconds)
+    if _TYPE in keys:
+        property_rules, type_rules = property_rules + type_rules, []
+    _until_unchanged(store, property_rules)
+    for rule in type_rules:
+        store.update(rule)
+
+
+def _rule(insert: Callable[[str, str], str], template: str, related: dict[Node, set[Node]],
+          pattern: str) -> list[str]:
+    """One update applying ``template`` for each key of ``related`` (``?x`` bound to its values)."""
+    blocks = [
+        "{ " + pattern.format(key=to_oxigraph(key)) +
+        f" VALUES ?x {{ {' '.join(str(to_oxigraph(v)) for v in sorted(values))} }} }}"
+        for key, values in sorted(related.items()) if values]
+    return [insert(template, " UNION ".join(blocks))] if blocks else []
+
+
+def _until_unchanged(store: ox.Store, rules: list[str]) -> None:
+    while rules:
+        before = len(store)
+        for rule in rules:
+            store.update(rule)
+        if len(store) == before:
+            return
+
+
 def _list_nodes(graph: Graph, head: Node) -> Iterable[Node]:
     node = head
     while isinstance(node, BNode):
@@ -196,4 +295,5 @@ def _list_nodes(graph: Graph, head: Node) -> Iterable[Node]:
         node = graph.value(node, RDF.rest)
 
 
-__all__ = ["Schema", "close_schema", "entailed", "schema_of", "split", "supported"]
+__all__ = ["Schema", "close_schema", "entailed", "apply_in", "schema_in", "schema_of", "split", "supported",
+           "supported_in"]

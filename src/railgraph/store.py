@@ -25,8 +25,8 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Identifier, Node
 
-from .atomic import replace_folder, write_file_atomically
-from .errors import InputError, RailgraphError
+from .atomic import replace_folder
+from .errors import InputError
 from .terms import to_oxigraph, to_rdflib
 
 DIGEST_FILE = "railgraph-sources.sha256"
@@ -171,29 +171,3 @@ def _rebuild(path: Path, digest: str, nquads: bytes) -> None:
         (staging / DIGEST_FILE).write_text(digest + "\n", encoding="ascii")
 
     replace_folder(path, fill, what="store")
-
-
-def cached_nquads(cache_dir: Path | None, key: str, make: Callable[[], bytes], *, keep: int = 4) -> bytes:
-    """``make()``, remembered in ``cache_dir`` under ``key`` (the newest ``keep`` are kept).
-
-    Writing a catalogue's N-Quads with rdflib takes seconds; reading them back takes no time, so
-    a command that queries an unchanged catalogue does not pay for it again.
-    """
-    if cache_dir is None:
-        return make()
-    cached = cache_dir / f"store-{key}.nq"
-    try:
-        return cached.read_bytes()
-    except OSError:
-        pass
-    data = make()
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        write_file_atomically(cached, data)
-        stale = sorted(cache_dir.glob("store-*.nq"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
-        for path in stale:
-            path.unlink(missing_ok=True)
-    except (OSError, RailgraphError):
-        pass  # a read-only place: the cache is an optimisation only
-    return data
-

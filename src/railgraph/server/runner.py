@@ -36,7 +36,6 @@ import pyoxigraph as ox
 from .. import guard
 from ..errors import InputError, QueryLimitError, RailgraphError
 from ..namespaces import PREFIXES
-from ..store import OxigraphStore
 from . import negotiation, worker
 from .state import Answer
 
@@ -60,11 +59,7 @@ _VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 def dataset_nquads(catalogue: Catalogue) -> bytes:
     """The catalogue as the query store holds it: named graphs, and their union as the default graph."""
-    store = catalogue.store
-    if isinstance(store, OxigraphStore):
-        return store.store.dump(format=ox.RdfFormat.N_QUADS)
-    return (catalogue.dataset.serialize(format="nquads", encoding="utf-8")
-            + catalogue.union().serialize(format="nt", encoding="utf-8"))
+    return catalogue.oxstore.dump(format=ox.RdfFormat.N_QUADS)
 
 
 @dataclass(eq=False)
