@@ -17,7 +17,7 @@ to owlrl. ``tests/test_reasoning.py`` proves both give the same triples.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import owlrl
 import pyoxigraph as ox
@@ -232,11 +232,12 @@ def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
     named graph ``into``, each new triple once.
 
     The rules run as SPARQL updates inside pyoxigraph, so no triple of the data passes through
-    Python: owlrl closes the schema; its new triples are added; the property rules (super-
-    properties, inverses and symmetry, transitivity, two-step chains) run until a round adds
-    nothing; then the typing rules (domains, ranges, superclasses of the closed schema) run once,
-    which is all they need, unless rdf:type itself is the key of a property rule, in which case
-    every rule runs until nothing changes.
+    Python. owlrl closes the schema, and its new triples are added. The property rules (super-
+    properties, inverses and symmetry, transitivity, two-step chains) then run in rounds; after
+    the first, a rule runs again only for the predicates that the previous round could have
+    added triples of (a rule that added nothing adds none of its predicates). Last, the typing
+    rules (domains, ranges, then superclasses, all closed by owlrl) run once, which is all they
+    need, unless rdf:type is itself the key of a property rule: then they run in the rounds.
     """
     closed = close_schema(schema_in(store))
     index = Schema(closed)
@@ -244,48 +245,81 @@ def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
     added = [quad for quad in schema_quads if quad not in store]
     store.extend([*added, *(ox.Quad(q.subject, q.predicate, q.object, into) for q in added)])
 
-    def insert(template: str, where: str) -> str:
-        return (f"INSERT {{ {template} GRAPH {into} {{ {template} }} }} "
-                f"WHERE {{ {where} FILTER NOT EXISTS {{ {template} }} }}")
-
+    chains = {(first, second, result) for first, pairs in index.chains.items() for second, result in pairs}
     property_rules = [
-        *_rule(insert, "?s ?x ?o .", index.superproperties, "?s {key} ?o ."),
-        *_rule(insert, "?o ?x ?s .", index.inverses, "?s {key} ?o . FILTER(!isLiteral(?o))"),
-        *(insert(f"?s {to_oxigraph(p)} ?o .", f"?s {to_oxigraph(p)}+ ?o .") for p in sorted(index.transitive)),
-        *(insert(f"?s {to_oxigraph(result)} ?o .", f"?s {to_oxigraph(first)} ?m . ?m {to_oxigraph(second)} ?o .")
-          for first, pairs in sorted(index.chains.items()) for second, result in pairs),
+        _Rule("?s ?x ?o .", {p: ("?s {key} ?o .", values) for p, values in index.superproperties.items()}),
+        _Rule("?o ?x ?s .", {p: ("?s {key} ?o . FILTER(!isLiteral(?o))", values)
+                             for p, values in index.inverses.items()}),
+        *(_Rule("?s ?x ?o .", {p: ("?s {key}+ ?o .", {p})}) for p in index.transitive),
+        *(_Rule("?s ?x ?o .", {step: (f"?s {to_oxigraph(first)} ?m . ?m {to_oxigraph(second)} ?o .", {result})
+                               for step in (first, second)}, closed_under_itself=False)
+          for first, second, result in chains),
     ]
+    superclasses = " ".join(f"({to_oxigraph(c)} {to_oxigraph(d)})"
+                            for c, values in sorted(index.superclasses.items()) for d in sorted(values))
     type_rules = [
-        *_rule(insert, "?s a ?x .", index.domains, "?s {key} ?o ."),
-        *_rule(insert, "?o a ?x .", index.ranges, "?s {key} ?o . FILTER(!isLiteral(?o))"),
-        *_rule(insert, "?s a ?x .", index.superclasses, "?s a {key} ."),
+        _Rule("?s a ?x .", {p: ("?s {key} ?o .", values) for p, values in index.domains.items()}, adds=_TYPE),
+        _Rule("?o a ?x .", {p: ("?s {key} ?o . FILTER(!isLiteral(?o))", values) for p, values in index.ranges.items()},
+              adds=_TYPE),
+        _Rule("?s a ?x .", {_TYPE: (f"VALUES (?c ?x) {{ {superclasses} }} ?s a ?c .", set())} if superclasses else {},
+              adds=_TYPE),
     ]
-    keys = (set(index.superproperties) | set(index.inverses) | index.transitive | set(index.chains)
-            | index.chain_seconds)
-    if _TYPE in keys:
+    if any(_TYPE in rule.patterns for rule in property_rules):
         property_rules, type_rules = property_rules + type_rules, []
-    _until_unchanged(store, property_rules)
+    # which key predicates each rule must still run for (None: all of them)
+    pending: dict[int, set[Node] | None] = {number: None for number in range(len(property_rules))}
+    while pending:
+        number, keys = pending.popitem()
+        rule = property_rules[number]
+        added = rule.apply(store, into, keys)
+        for other, each in enumerate(property_rules):
+            if added & each.patterns.keys() and (other != number or not rule.closed_under_itself):
+                known = pending.get(other, set())
+                if known is not None:
+                    pending[other] = known | (added & each.patterns.keys())
     for rule in type_rules:
-        store.update(rule)
+        rule.apply(store, into, None)
 
 
-def _rule(insert: Callable[[str, str], str], template: str, related: dict[Node, set[Node]],
-          pattern: str) -> list[str]:
-    """One update applying ``template`` for each key of ``related`` (``?x`` bound to its values)."""
-    blocks = [
-        "{ " + pattern.format(key=to_oxigraph(key)) +
-        f" VALUES ?x {{ {' '.join(str(to_oxigraph(v)) for v in sorted(values))} }} }}"
-        for key, values in sorted(related.items()) if values]
-    return [insert(template, " UNION ".join(blocks))] if blocks else []
+class _Rule:
+    """One rule as one SPARQL update. For each key predicate: a pattern (``{key}`` stands for
+    it) binding ``?s`` and ``?o``, and the values ``?x`` takes; ``template`` is what it adds.
+
+    ``adds`` is the one predicate the rule adds triples of (rdf:type for the typing rules); by
+    default the values of ``?x`` are the predicates it adds. A rule is ``closed_under_itself``
+    when what it adds can never make it add more (owlrl closed the superproperties, an inverse's
+    inverse is where it started, a transitive property's path is followed to its end); a chain's
+    result may be a step of itself.
+    """
+
+    def __init__(self, template: str, patterns: dict[Node, tuple[str, set[Node]]], *,
+                 adds: Node | None = None, closed_under_itself: bool = True) -> None:
+        self.template = template
+        self.closed_under_itself = closed_under_itself
+        self.patterns = {key: (pattern, values) for key, (pattern, values) in patterns.items()
+                         if values or "?x" in pattern}
+        self.adds = adds
+
+    def apply(self, store: ox.Store, into: ox.NamedNode, changed: set[Node] | None) -> set[Node]:
+        """Run for the keys in ``changed`` (all when None). Returns the predicates it may have
+        added triples of: none when it found nothing new."""
+        keys = sorted(key for key in self.patterns if changed is None or key in changed)
+        if not keys:
+            return set()
+        blocks = []
+        for key in keys:
+            pattern, values = self.patterns[key]
+            block = pattern.replace("{key}", str(to_oxigraph(key)))
+            blocks.append(f"{{ {block} VALUES ?x {{ {_terms(values)} }} }}" if values else f"{{ {block} }}")
+        where = f"{{ {{ {' UNION '.join(blocks)} }} FILTER NOT EXISTS {{ {self.template} }} }}"
+        if not store.query(f"ASK {where}"):  # stops at the first new triple, where counting would not
+            return set()
+        store.update(f"INSERT {{ {self.template} GRAPH {into} {{ {self.template} }} }} WHERE {where}")
+        return {self.adds} if self.adds is not None else {v for key in keys for v in self.patterns[key][1]}
 
 
-def _until_unchanged(store: ox.Store, rules: list[str]) -> None:
-    while rules:
-        before = len(store)
-        for rule in rules:
-            store.update(rule)
-        if len(store) == before:
-            return
+def _terms(values: Iterable[Node]) -> str:
+    return " ".join(str(to_oxigraph(value)) for value in sorted(values))
 
 
 def _list_nodes(graph: Graph, head: Node) -> Iterable[Node]:
