@@ -112,8 +112,9 @@ class Catalogue:
         store = ox.Store()
         for source in self.sources:
             name = ox.NamedNode(str(source.graph_iri))
-            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in source.triples)
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for s in self.sources for t in s.triples)
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in source.quads)
+        for source in self.sources:
+            store.bulk_extend(source.quads)
         inference.infer_cached(store, ox.NamedNode(str(INFERRED_GRAPH)), self.source_digest(), self.cache_dir())
         return store
 
@@ -125,7 +126,7 @@ class Catalogue:
 
     def asserted_triples(self) -> set[ox.Triple]:
         """Every asserted triple (ontology, vocabularies and data), as pyoxigraph triples."""
-        return {triple for source in self.sources for triple in source.triples}
+        return {quad.triple for source in self.sources for quad in source.quads}
 
     @cached_property
     def asserted(self) -> Graph:

@@ -44,33 +44,37 @@ _RDFLIB_ONLY = re.compile(r"@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*(?:string|XMLLiteral|H
 #: 1,000 about 40 s); the largest file of the catalogue holds 31.
 MAX_BLANK_NODES = 200
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+#: What Turtle or N-Triples text that yields a blank node holds somewhere: a label, brackets, a
+#: collection, or RDF 1.2 reifiers and annotations (other syntaxes are always looked through).
+_MAY_HOLD_BLANK_NODES = re.compile(r"_:|\[|\(|<<|\{\||~")
 
 
 @dataclass(frozen=True, eq=False)
 class Source:
     """One parsed source file and the named graph that holds it.
 
-    Its triples are kept as pyoxigraph terms (what the store, the inference and the exports
-    read); :attr:`graph`, the same triples in rdflib, is made only when something asks for it.
+    Its statements are kept as pyoxigraph quads in the default graph, as the parser gave them
+    (what the store is filled with); :attr:`graph`, the same triples in rdflib, is made only when
+    something asks for it.
     """
 
     path: Path
     graph_iri: URIRef
-    triples: tuple[ox.Triple, ...]
+    quads: tuple[ox.Quad, ...]
     prefixes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph) -> Source:
         """A source read by rdflib (its graph is kept as it is)."""
-        source = cls(path, graph_iri, tuple(dict.fromkeys(
-            ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)))
+        source = cls(path, graph_iri, tuple(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+                                            for s, p, o in graph))
         source.__dict__["graph"] = graph
         return source
 
     @cached_property
     def graph(self) -> Graph:
         """The source's triples as an rdflib graph, with the file's prefixes bound."""
-        graph = graph_of(self.triples)
+        graph = graph_of(self.quads)
         for prefix, namespace in self.prefixes.items():
             graph.bind(prefix, namespace)
         return graph
@@ -78,18 +82,19 @@ class Source:
     @cached_property
     def subjects(self) -> frozenset[ox.NamedNode | ox.BlankNode]:
         """The subjects of the source's triples."""
-        return frozenset(triple.subject for triple in self.triples)
+        return frozenset(quad.subject for quad in self.quads)
 
 
-def graph_of(triples: Iterable[ox.Triple]) -> Graph:
-    """pyoxigraph triples as an rdflib graph with the catalogue's prefixes."""
+def graph_of(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    """pyoxigraph triples (or quads, their graph names ignored) as an rdflib graph with the
+    catalogue's prefixes."""
     graph = new_graph()
     with rdf_input.quiet_rdflib():  # ill-typed literals were refused; rdflib need not log them
         graph.addN(to_rdflib_quads(triples, graph))
     return graph
 
 
-def to_rdflib_quads(triples: Iterable[ox.Triple], graph: Graph) -> Iterator[tuple[Node, Node, Node, Graph]]:
+def to_rdflib_quads(triples: Iterable[ox.Triple | ox.Quad], graph: Graph) -> Iterator[tuple[Node, Node, Node, Graph]]:
     """``triples`` as rdflib quads in ``graph``, each distinct term converted once."""
     terms: dict[object, Node] = {}
 
@@ -216,9 +221,9 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
     text = rdf_input.read_text(path, max_bytes)
     reading = rdf_input.parse(text, syntax, path, max_literal_chars=max_literal_chars,
                               contexts=contexts)
-    triples = tuple(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in reading.quads))
-    blank = {term for triple in triples for term in (triple.subject, triple.object)
-             if isinstance(term, ox.BlankNode)}
+    quads = tuple(reading.quads)
+    plain = syntax in FORMATS.values() and not _MAY_HOLD_BLANK_NODES.search(text)
+    blank = set() if plain else _blank_nodes(quads)
     if len(blank) > MAX_BLANK_NODES:
         raise InputError(f"the file holds {len(blank):,} blank nodes; a source file may hold at most "
                          f"{MAX_BLANK_NODES:,}", path=path,
@@ -228,12 +233,16 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
         graph = _parse_rdflib(text, syntax, path, text.encode("utf-8"))
         return Source.of_graph(path, graph_iri_for(relative), stable_blank_nodes(graph, relative))
     if blank:
-        triples = numbered_blank_nodes(triples, relative)
-    return Source(path, graph_iri_for(relative), triples, dict(reading.prefixes))
+        quads = numbered_blank_nodes(quads, relative)
+    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes))
 
 
-def numbered_blank_nodes(triples: tuple[ox.Triple, ...], seed: str) -> tuple[ox.Triple, ...]:
-    """``triples`` with each blank node labelled by the order in which it first appears.
+def _blank_nodes(quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:
+    return {term for quad in quads for term in (quad.subject, quad.object) if isinstance(term, ox.BlankNode)}
+
+
+def numbered_blank_nodes(quads: tuple[ox.Quad, ...], seed: str) -> tuple[ox.Quad, ...]:
+    """``quads`` with each blank node labelled by the order in which it first appears.
 
     pyoxigraph labels blank nodes at random; its parsers give the triples of a file in the same
     order every time, so these labels are the same in every run while the file is unchanged. A
@@ -250,7 +259,7 @@ def numbered_blank_nodes(triples: tuple[ox.Triple, ...], seed: str) -> tuple[ox.
             found = labels[term] = ox.BlankNode(f"{prefix}{len(labels)}")
         return found
 
-    return tuple(ox.Triple(label(t.subject), t.predicate, label(t.object)) for t in triples)  # type: ignore[arg-type]
+    return tuple(ox.Quad(label(q.subject), q.predicate, label(q.object)) for q in quads)  # type: ignore[arg-type]
 
 
 def stable_blank_nodes(graph: Graph, seed: str) -> Graph:
@@ -288,7 +297,7 @@ def check_single_owner(sources: list[Source]) -> None:
     described twice: one file per entry is what lets an edit, an import or a review find it)."""
     owners: dict[str, Source] = {}
     for source in sources:
-        for subject in {t.subject.value for t in source.triples if t.predicate == _RDF_TYPE
+        for subject in {t.subject.value for t in source.quads if t.predicate == _RDF_TYPE
                         and isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE)}:
             first = owners.setdefault(subject, source)
             if first is not source:

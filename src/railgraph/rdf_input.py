@@ -148,8 +148,9 @@ def parse(text: str, syntax: str, path: Path, *, max_literal_chars: int,
             _refuse_declarations(text, path)
             _check_well_formed(text, path)
         reading = _parse_oxigraph(text, syntax, path)
-    check_literals(reading.quads, text, path, max_literal_chars)
-    check_datatypes(reading.quads, text, path)
+    literals = [term for term in (quad.object for quad in reading.quads) if isinstance(term, ox.Literal)]
+    check_literals(literals, text, path, max_literal_chars)
+    check_datatypes(literals, text, path)
     return reading
 
 
@@ -161,19 +162,18 @@ def read(path: Path, *, max_bytes: int, max_literal_chars: int,
                  contexts=contexts)
 
 
-def check_literals(quads: list[ox.Quad], text: str, path: Path, max_literal_chars: int) -> None:
+def check_literals(literals: list[ox.Literal], text: str, path: Path, max_literal_chars: int) -> None:
     """Refuse a literal longer than ``max_literal_chars``, or holding a control character that
     XML cannot carry (every export must be writable as RDF/XML), at the line where it starts."""
-    for quad in quads:
-        term = quad.object
-        if not isinstance(term, ox.Literal):
-            continue
+    # a control character reaches a literal written as itself or as a \u or \U escape
+    controls = _CONTROL.search(text) is not None or "\\u" in text or "\\U" in text or "&#" in text
+    for term in literals:
         if len(term.value) > max_literal_chars:
             line, column = locate(text, term.value[:40])
             raise InputError(f"a literal of {len(term.value):,} characters exceeds the "
                              f"{max_literal_chars:,} allowed", path=path, line=line, column=column,
                              hint="shorten it, or raise RAILGRAPH_MAX_LITERAL_CHARS")
-        control = _CONTROL.search(term.value)
+        control = _CONTROL.search(term.value) if controls else None
         if control is not None:
             line, column = locate(text, term.value[:control.start()][-40:] or term.value[:40])
             raise InputError(f"a literal holds the control character U+{ord(control.group()):04X}, "
@@ -182,16 +182,15 @@ def check_literals(quads: list[ox.Quad], text: str, path: Path, max_literal_char
                              hint="remove it; only tab, line feed and carriage return may appear in text")
 
 
-def check_datatypes(quads: list[ox.Quad], text: str, path: Path) -> None:
+def check_datatypes(literals: list[ox.Literal], text: str, path: Path) -> None:
     """Refuse an ill-typed literal (e.g. ``"2026-13-45"^^xsd:date``), where it stands.
 
     Well-typedness is rdflib's (the types it can convert: numbers, booleans, dates and times,
     durations, ...); a datatype it does not know is not checked.
     """
     with quiet_rdflib():
-        for quad in quads:
-            term = quad.object
-            if not isinstance(term, ox.Literal) or term.language or term.datatype.value in _UNCHECKED:
+        for term in literals:
+            if term.language or term.datatype.value in _UNCHECKED:
                 continue
             if not Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False).ill_typed:
                 continue
