@@ -354,16 +354,16 @@ class Catalogue:
 
     @cached_property
     def _facet_index(self) -> facets.FacetIndex:
-        """Built from the union graph; with an on-disk store, kept beside it and reused while it
+        """Built from the store (its default graph, the union); with an on-disk store, kept beside it and reused while it
         holds the same sources (the store's digest file names them)."""
         folder = self.settings["store"]
         if not folder or not isinstance(self.store, OxigraphStore):
-            return facets.FacetIndex(self.union())
+            return facets.FacetIndex(self.oxstore)
         key = stored_digest(Path(folder).resolve())  # self.store has just built or checked it
         if key is None:
-            return facets.FacetIndex(self.union())
+            return facets.FacetIndex(self.oxstore)
         return facets.load_or_build(Path(folder).resolve() / facets.INDEX_FILE, key,
-                                    lambda: facets.FacetIndex(self.union()))
+                                    lambda: facets.FacetIndex(self.oxstore))
 
     def _filters(self, filters: dict[str, list[str]] | None) -> facets.Filters:
         resolved: facets.Filters = {}

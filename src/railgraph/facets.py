@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from rdflib.util import from_n3
 
 from .atomic import write_file_atomically
 from .errors import InputError
-from .namespaces import DCAT, DCTERMS, RDF, RG, SKOS
-from .status import is_deprecated
+from .namespaces import DCAT, DCTERMS, OWL, RG, SKOS
+from .status import DEPRECATED
+from .terms import to_oxigraph
 
 #: Facet key (the concept scheme's name) -> the property that holds it.
 FACETS: dict[str, URIRef] = {
@@ -124,33 +126,52 @@ class FacetIndex:
     (see :func:`load_or_build`).
     """
 
-    def __init__(self, graph: Graph) -> None:
-        labels: dict[Node, str] = {c: str(l) for c, l in graph.subject_objects(SKOS.prefLabel)}
-        schemes: dict[Node, set[Node]] = defaultdict(set)
-        for concept, scheme in graph.subject_objects(SKOS.inScheme):
+    def __init__(self, graph: Graph | ox.Store) -> None:
+        """Index the tools and metrics of ``graph``: an rdflib graph, or the default graph of a
+        pyoxigraph store (read with a few SPARQL queries, however large it is)."""
+        if isinstance(graph, Graph):
+            store = ox.Store()
+            store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph)
+            graph = store
+
+        def rows(query: str) -> list[tuple[str, ...]]:
+            return [tuple(None if term is None else term.value for term in solution)
+                    for solution in graph.query(_PREFIXES + query)]
+
+        labels = dict(rows("SELECT ?c ?l WHERE { ?c skos:prefLabel ?l }"))
+        schemes: dict[str, set[str]] = defaultdict(set)
+        for concept, scheme in rows("SELECT ?c ?s WHERE { ?c skos:inScheme ?s }"):
             schemes[scheme].add(concept)
-        broader = _broader_closure(graph)
-        entries: list[_Entry] = []
-        values: dict[str, dict[Node, list[int]]] = {key: defaultdict(list) for key in FACETS}
+        broader = _closure(rows("SELECT ?c ?b WHERE { ?c skos:broader ?b }"))
+        found = sorted(rows(_ENTRIES), key=lambda row: (row[1] != str(RG.Tool), row[0]))
+        number = {row[0]: index for index, row in enumerate(found)}
+        entries = [_Entry(URIRef(iri), "tool" if cls == str(RG.Tool) else "metric", title or iri)
+                   for iri, cls, title in found]
+        texts: dict[str, dict[int, list[str]]] = {name: defaultdict(list) for name, _ in _FIELDS}
+        for index, entry in enumerate(entries):
+            texts["title"][index].append(entry.title)
+        for field, query in (("tags", _TAGS), ("description", _DESCRIPTIONS)):
+            for iri, text in rows(query):
+                if iri in number:
+                    texts[field][number[iri]].append(text)
         postings: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name, _ in _FIELDS}
-        for kind, cls in (("tool", RG.Tool), ("metric", RG.Metric)):
-            for iri in sorted(s for s in set(graph.subjects(RDF.type, cls))
-                              if isinstance(s, URIRef) and not is_deprecated(graph, s)):
-                index = len(entries)
-                title = str(graph.value(iri, DCTERMS.title) or iri)
-                entries.append(_Entry(iri, kind, title))
-                tags = " ".join(str(t) for t in graph.objects(iri, DCAT.keyword))
-                description = str(graph.value(iri, DCTERMS.description) or "")
-                for name, text in (("title", title), ("tags", tags), ("description", description)):
-                    for word in set(words(text)):
-                        postings[name][word].append(index)
-                for key, prop in FACETS.items():
-                    direct = set(graph.objects(iri, prop))
-                    for value in direct | {b for d in direct for b in broader.get(d, ())}:
-                        values[key][value].append(index)
-        members = {scheme: sorted(concepts) for scheme, concepts in schemes.items()
-                   if str(scheme).startswith(_SCHEME)}
-        self._setup(entries, {c: labels[c] for m in members.values() for c in m if c in labels}, members,
+        for name, by_entry in texts.items():
+            for index, parts in sorted(by_entry.items()):
+                for word in set(words(" ".join(parts))):
+                    postings[name][word].append(index)
+        keys = {str(prop): key for key, prop in FACETS.items()}
+        direct: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for iri, prop, value in rows(_FACET_VALUES):
+            if iri in number:
+                direct[keys[prop], number[iri]].add(value)
+        values: dict[str, dict[Node, list[int]]] = {key: defaultdict(list) for key in FACETS}
+        for (key, index), held in sorted(direct.items()):
+            for value in held | {b for d in held for b in broader.get(d, ())}:
+                values[key][URIRef(value)].append(index)
+        members = {URIRef(scheme): sorted(URIRef(c) for c in concepts) for scheme, concepts in schemes.items()
+                   if scheme.startswith(_SCHEME)}
+        self._setup(entries, {c: labels[str(c)] for m in members.values() for c in m if str(c) in labels},
+                    members,
                     {key: {v: _mask(found, len(entries)) for v, found in by_value.items()}
                      for key, by_value in values.items()},
                     {name: {w: _mask(found, len(entries)) for w, found in by_word.items()}
@@ -296,15 +317,36 @@ def _term(text: str) -> Node:
     return term
 
 
-def _broader_closure(graph: Graph) -> dict[Node, set[Node]]:
-    closure: dict[Node, set[Node]] = {}
-    for concept in set(graph.subjects(SKOS.broader, None)):
-        seen: set[Node] = set()
-        frontier = list(graph.objects(concept, SKOS.broader))
+def _closure(pairs: Iterable[tuple[str, ...]]) -> dict[str, set[str]]:
+    """Each concept's broader concepts, transitively."""
+    direct: dict[str, set[str]] = defaultdict(set)
+    for concept, broader in pairs:
+        direct[concept].add(broader)
+    closure: dict[str, set[str]] = {}
+    for concept in direct:
+        seen: set[str] = set()
+        frontier = list(direct[concept])
         while frontier:
             node = frontier.pop()
             if node not in seen:
                 seen.add(node)
-                frontier.extend(graph.objects(node, SKOS.broader))
+                frontier.extend(direct.get(node, ()))
         closure[concept] = seen
     return closure
+
+
+_PREFIXES = f"""PREFIX rg: <{RG}> PREFIX skos: <{SKOS}> PREFIX dct: <{DCTERMS}> PREFIX dcat: <{DCAT}>
+PREFIX owl: <{OWL}> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+#: The tools and metrics that are not deprecated (see :mod:`railgraph.status`), with a title.
+_ENTRIES = f"""SELECT ?entry ?cls (MIN(STR(?title)) AS ?first) WHERE {{
+  VALUES ?cls {{ rg:Tool rg:Metric }}
+  ?entry a ?cls . FILTER(isIRI(?entry))
+  FILTER NOT EXISTS {{ ?entry rg:status <{DEPRECATED}> }}
+  FILTER NOT EXISTS {{ ?entry owl:deprecated "true"^^xsd:boolean }}
+  OPTIONAL {{ ?entry dct:title ?title }}
+}} GROUP BY ?entry ?cls"""
+_TAGS = "SELECT ?entry ?tag WHERE { ?entry dcat:keyword ?tag }"
+_DESCRIPTIONS = "SELECT ?entry (MIN(STR(?text)) AS ?first) WHERE { ?entry dct:description ?text } GROUP BY ?entry"
+_FACET_VALUES = (f"SELECT ?entry ?p ?value WHERE {{ VALUES ?p {{ {' '.join(f'<{p}>' for p in FACETS.values())} }} "
+                 "?entry ?p ?value }")

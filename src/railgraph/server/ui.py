@@ -224,7 +224,7 @@ class WebUI:
 
     def _index(self) -> facet_module.FacetIndex:
         if self._browse is None:
-            self._browse = facet_module.FacetIndex(self.catalogue.union())
+            self._browse = facet_module.FacetIndex(self.catalogue.oxstore)
         return self._browse
 
     def _result(self, iri: str, title: str, matched: tuple[str, ...]) -> Result:
