@@ -154,3 +154,34 @@ def test_deprecated_entries_leave_counts_search_and_the_main_list(fresh_catalogu
     assert [s.heading for s in sections] == [None, "Deprecated"]
     assert [item.term.iri for item in sections[1].items] == [str(aequitas)]
     assert str(aequitas) not in {item.term.iri for item in sections[0].items}
+
+
+def _reference_search(index: facets.FacetIndex, text: str, filters, limit: int = 20) -> list[tuple]:
+    """The ranking of the module docstring, computed entry by entry."""
+    query = list(dict.fromkeys(facets.words(text)))
+    allowed = {e.iri for e in index.matching(filters)}
+    found = []
+    for i, entry in enumerate(index.entries):
+        if entry.iri not in allowed:
+            continue
+        score, reasons = 0, []
+        for word in query:
+            for field, points in (("title", 3), ("tags", 2), ("description", 1)):
+                if index._postings[field].get(word, 0) >> i & 1:
+                    score, reasons = score + points, reasons + [f"{word} in {field}"]
+        if query and " ".join(query) in index._titles[i]:
+            score, reasons = score + 5, reasons + ["whole query in title"]
+        if score:
+            found.append((-score, entry.title.lower(), i, str(entry.iri), score, tuple(reasons)))
+    return [(iri, score, reasons) for *_, iri, score, reasons in sorted(found)[:limit]]
+
+
+@pytest.mark.parametrize("text", ["fairness", "fairness toolkit", "explainability scanner", "synthetic tool",
+                                  "metric", "zzz-no-such-word", ""])
+def test_search_ranks_as_scoring_each_entry_would(generated_root: Path, text: str) -> None:
+    catalogue = Catalogue.load(generated_root)
+    index = facets.FacetIndex(catalogue.oxstore)
+    deploy = {"lifecycle-stage": [URIRef(VOCAB + "lifecycle-stage/deploy")]}
+    for filters, limit in ((None, 20), (deploy, 7), (None, 500)):
+        hits = [(h.entry, h.score, h.matched) for h in index.search(text, filters, limit)]
+        assert hits == _reference_search(index, text, filters, limit)

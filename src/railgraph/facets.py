@@ -63,6 +63,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _SCHEME = "https://w3id.org/railgraph/vocab/"
 #: The fields search reads, with the points a word found in each is worth.
 _FIELDS = (("title", 3), ("tags", 2), ("description", 1))
+_PHRASE_POINTS = 5  # the whole query in the title
 
 #: The file that keeps an index beside an on-disk store, and the version of what it holds.
 INDEX_FILE = "facets.json"
@@ -106,6 +107,19 @@ def _mask(indices: Iterable[int], size: int) -> int:
     for i in indices:
         bits[i >> 3] |= 1 << (i & 7)
     return int.from_bytes(bits, "little")
+
+
+def _add(planes: list[int], mask: int, points: int) -> None:
+    """Add ``points`` to the score of every entry in ``mask`` (bit-sliced: ``planes[b]`` holds bit b
+    of every entry's score), with a ripple carry over whole integers."""
+    for bit in range(points.bit_length()):
+        carry = mask if points >> bit & 1 else 0
+        position = bit
+        while carry:
+            while len(planes) <= position:
+                planes.append(0)
+            planes[position], carry = planes[position] ^ carry, planes[position] & carry
+            position += 1
 
 
 def _members(mask: int) -> Iterator[int]:
@@ -188,6 +202,10 @@ class FacetIndex:
         self._titles = [" ".join(words(e.title)) for e in entries]
         self._title_text = "\n".join(self._titles)  # a phrase never holds a line break
         self._title_starts = list(accumulate((len(t) + 1 for t in self._titles[:-1]), initial=0))
+        order = sorted(range(len(entries)), key=lambda i: (entries[i].title.lower(), i))
+        self._rank = [0] * len(entries)
+        for position, i in enumerate(order):
+            self._rank[i] = position
 
     def _match(self, filters: Filters | None) -> int:
         """The entries that, for every filtered facet, have one of the chosen concepts (or narrower)."""
@@ -216,26 +234,40 @@ class FacetIndex:
         return result
 
     def search(self, text: str, filters: Filters | None = None, limit: int = 20) -> list[SearchHit]:
-        """Entries ranked by the relevance described in the module docstring."""
+        """Entries ranked by the relevance described in the module docstring.
+
+        Scores are summed over all entries at once, as bit-sliced counters over the postings'
+        bits; only the entries of the best scores are then looked at one by one.
+        """
         query_words = list(dict.fromkeys(words(text)))
         phrase = " ".join(query_words)
         matched = self._match(filters)
-        scores: dict[int, int] = defaultdict(int)
-        reasons: dict[int, list[str]] = defaultdict(list)
+        planes: list[int] = []  # planes[b]: the entries whose score has bit b set
         for word in query_words:
             for field_name, points in _FIELDS:
-                for i in _members(self._postings[field_name].get(word, 0) & matched):
-                    scores[i] += points
-                    reasons[i].append(f"{word} in {field_name}")
-        if phrase:
-            allowed = None if matched == self._all else set(_members(matched))
-            for i in self._titles_containing(phrase):
-                if allowed is None or i in allowed:
-                    scores[i] += 5
-                    reasons[i].append("whole query in title")
-        ranked = sorted(scores, key=lambda i: (-scores[i], self.entries[i].title.lower(), i))
-        return [SearchHit(str(e.iri), e.title, e.kind, scores[i], tuple(reasons[i]))
-                for i, e in ((i, self.entries[i]) for i in ranked[:limit])]
+                _add(planes, self._postings[field_name].get(word, 0) & matched, points)
+        in_title = _mask(self._titles_containing(phrase), len(self.entries)) & matched if phrase else 0
+        _add(planes, in_title, _PHRASE_POINTS)
+        ranked: list[int] = []
+        for score in range((1 << len(planes)) - 1, 0, -1):
+            level = matched
+            for bit, plane in enumerate(planes):
+                level &= plane if score >> bit & 1 else ~plane
+            if level:
+                ranked.extend(sorted(_members(level), key=self._rank.__getitem__)[:limit - len(ranked)])
+                if len(ranked) >= limit:
+                    break
+        hits = []
+        for i in ranked:
+            reasons = [f"{word} in {field_name}" for word in query_words for field_name, _ in _FIELDS
+                       if self._postings[field_name].get(word, 0) >> i & 1]
+            if in_title >> i & 1:
+                reasons.append("whole query in title")
+            score = sum(points for word in query_words for field_name, points in _FIELDS
+                        if self._postings[field_name].get(word, 0) >> i & 1) + _PHRASE_POINTS * (in_title >> i & 1)
+            entry = self.entries[i]
+            hits.append(SearchHit(str(entry.iri), entry.title, entry.kind, score, tuple(reasons)))
+        return hits
 
     def _titles_containing(self, phrase: str) -> list[int]:
         """The entries whose title's words, joined by spaces, contain ``phrase``."""
