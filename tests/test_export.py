@@ -10,17 +10,19 @@ import socket
 import subprocess
 import sys
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from railgraph.errors import InputError, UsageError
-from railgraph.export import jsonld
+from railgraph.export import get_format, jsonld, serialize_statements
 from railgraph.export.framed import frame_input
 from railgraph.namespaces import INFERRED_GRAPH, ODRL, RDF, RG
+from railgraph.terms import to_oxigraph
 
 from .conftest import BIGCODE, ROOT
-from .graphs import parse_with_oxigraph, same_graph
+from .graphs import OXIGRAPH_NAMES, parse_with_oxigraph, same_graph
 
 RDFLIB_NAMES = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml",
                 "nq": "nquads", "trig": "trig"}
@@ -172,3 +174,90 @@ def test_a_broken_shipped_json_document_is_a_located_error(tmp_path, name: str, 
     with pytest.raises(InputError) as caught:
         catalogue.export("jsonld-framed")
     assert caught.value.line == 2 and relative.rsplit("/", 1)[1] in str(caught.value.path)
+
+
+# -- statements written by pyoxigraph -------------------------------------------------------------
+
+EX = "http://example.org/"
+
+
+def _statements() -> list[ox.Quad]:
+    s, t = ox.NamedNode(EX + "s"), ox.NamedNode(EX + "t")
+    p, q = ox.NamedNode(EX + "p"), ox.NamedNode(str(RDF.type))
+    g, h = ox.NamedNode(EX + "graph/g"), ox.NamedNode(EX + "graph/h")
+    awkward = ox.Literal("line\u2028separator\u0085next\x0cform\nfeed\r\"quoted\"\\", language="en")
+    one = ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    blank = ox.BlankNode("b1")
+    return [ox.Quad(s, p, awkward, g), ox.Quad(s, p, ox.Literal("b"), g), ox.Quad(s, q, t, g),
+            ox.Quad(t, p, blank, h), ox.Quad(blank, p, one, h), ox.Quad(s, p, ox.Literal("b"), h)]
+
+
+def _shuffled(items: list) -> list:
+    import random
+
+    shuffled = list(items)
+    random.Random(7).shuffle(shuffled)
+    return shuffled + shuffled[:2]  # duplicates too
+
+
+@pytest.mark.parametrize("fmt", ["nt", "nq"])
+def test_line_formats_are_one_sorted_statement_per_line_whatever_the_literals_hold(fmt: str) -> None:
+    quads = _statements()
+    data = serialize_statements(_shuffled(quads), get_format(fmt))
+    lines = data.decode("utf-8").split("\n")
+    assert lines[-1] == "" and lines[:-1] == sorted(set(lines[:-1]))
+    expected = quads if fmt == "nq" else {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    assert len(lines) - 1 == len(set(expected))
+    for line in lines[:-1]:  # every line is a statement on its own, U+2028 and U+0085 included
+        assert len(list(ox.parse(line.encode("utf-8"), format=OXIGRAPH_NAMES[fmt]))) == 1
+    read = set(ox.parse(data, format=OXIGRAPH_NAMES[fmt]))
+    if fmt == "nt":
+        read = {ox.Triple(q.subject, q.predicate, q.object) for q in read}
+    assert read == set(expected)
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "trig", "rdfxml", "nt", "nq", "jsonld"])
+def test_statement_order_and_duplicates_do_not_change_the_bytes(fmt: str) -> None:
+    quads = _statements()
+    prefixes = {"ex": EX, "unused": "http://unused.example/"}
+    assert (serialize_statements(quads, get_format(fmt), prefixes, context={})
+            == serialize_statements(_shuffled(quads), get_format(fmt), prefixes, context={}))
+
+
+def test_turtle_groups_statements_by_subject_and_declares_only_the_prefixes_it_uses() -> None:
+    prefixes = {"ex": EX, "unused": "http://unused.example/"}
+    data = serialize_statements(_statements(), get_format("ttl"), prefixes)
+    text = data.decode("utf-8")
+    assert "@prefix ex: <http://example.org/> ." in text and "unused" not in text
+    assert text.count("ex:s ") == 1, "one block per subject, with ; and ,"
+    assert "ex:s a ex:t ;" in text, "types first"
+    graph = Graph().parse(data=data, format="turtle")
+    assert len(graph) == len({(q.subject, q.predicate, q.object) for q in _statements()})
+
+
+def test_trig_writes_each_graph_once() -> None:
+    text = serialize_statements(_statements(), get_format("trig"), {"ex": EX}).decode("utf-8")
+    assert text.count(" {\n") == 2 and "<http://example.org/graph/g> {" in text
+    dataset = Dataset()
+    dataset.parse(data=text, format="trig")
+    assert len(dataset.graph(URIRef(EX + "graph/h"))) == 3
+
+
+def test_serialize_and_serialize_statements_agree(catalogue) -> None:
+    triples = [ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in catalogue.asserted]
+    prefixes = {prefix: str(namespace) for prefix, namespace in catalogue.asserted.namespaces()}
+    for fmt in ("ttl", "nt", "jsonld"):
+        assert (serialize_statements(reversed(triples), get_format(fmt), prefixes, catalogue.jsonld_context)
+                == catalogue.export(fmt)), fmt
+
+
+def test_turtle_writes_full_iris_rather_than_escape_a_slash_in_a_local_name(catalogue) -> None:
+    """With the context's prefixes (id:, vocab:, ...), entry IRIs would read id:tool\\/x."""
+    triples = [ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in catalogue.asserted]
+    prefixes = {key: value for key, value in catalogue.jsonld_context.items()
+                if isinstance(value, str) and value.endswith(("/", "#"))}
+    data = serialize_statements(triples, get_format("ttl"), prefixes)
+    text = data.decode("utf-8")
+    assert "\\/" not in text and "@prefix rg: <https://w3id.org/railgraph/ontology#> ." in text
+    assert "<https://w3id.org/railgraph/id/licence/bigcode-openrail-m-license-agreement>" in text
+    assert same_graph(Graph().parse(data=data, format="turtle"), catalogue.asserted)

@@ -30,7 +30,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS
 
 from .errors import InputError, UsageError
-from .export import get_format, serialize
 from .loading import new_graph
 from .namespaces import ID, RG, VOCAB
 
@@ -223,7 +222,8 @@ def import_register(root: Path, catalogue_graph: Graph) -> RegisterFiles:
     header = _header(versions())
     written: dict[str, int] = {}
     for relative, graph in outputs.items():
-        body = serialize(graph, get_format("ttl"))
+        # rdflib's Turtle (a blank line between subjects) keeps the committed files as they are
+        body = graph.serialize(format="turtle", encoding="utf-8")
         write_file_atomically(root / relative, header + body)
         written[relative] = len(graph)
     return RegisterFiles(written)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .rdf import FORMATS, Format, get_format, serialize
+from .rdf import FORMATS, Format, get_format, serialize, serialize_statements
 
-__all__ = ["FORMATS", "Format", "get_format", "serialize"]
+__all__ = ["FORMATS", "Format", "get_format", "serialize", "serialize_statements"]

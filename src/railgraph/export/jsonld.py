@@ -74,7 +74,10 @@ def _canonical(value: Any) -> str:
 
 
 def compact(graph: Graph, context: Mapping[str, Any]) -> Document:
-    """``graph`` compacted with ``context`` (the inner @context object), always with @graph."""
+    """``graph`` compacted with ``context`` (the inner @context object), always with @graph.
+
+    This is the reference: exports use :mod:`.compact`, which tests prove gives the same document
+    and which falls back to this function where it cannot."""
     return _call(jsonld.compact, expand(graph), {"@context": dict(context)},
                  {"graph": True})
 

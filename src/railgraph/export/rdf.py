@@ -1,20 +1,24 @@
-"""Serialise the catalogue: graphs as Turtle, N-Triples, RDF/XML and JSON-LD (compacted by PyLD
-with the shipped context, written inline); the dataset of named graphs (one per source file, plus
-the inferred graph) as N-Quads and TriG. The framed JSON-LD view is made in :mod:`.framed`."""
+"""Serialise the catalogue: graphs as Turtle, N-Triples, RDF/XML and JSON-LD (compacted with the
+shipped context, written inline); the dataset of named graphs (one per source file, plus the
+inferred graph) as N-Quads and TriG. pyoxigraph writes every RDF format from sorted statements, so
+the same catalogue gives the same bytes; :mod:`.compact` compacts JSON-LD as PyLD would, and PyLD
+does it where that port cannot. The framed JSON-LD view is made in :mod:`.framed`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
 
 from ..errors import InputError, UsageError
-from ..terms import to_oxigraph
-from . import jsonld
+from ..terms import to_oxigraph, to_rdflib
+from . import compact, jsonld
 
 
 @dataclass(frozen=True)
@@ -48,25 +52,6 @@ def get_format(name: str) -> Format:
                          hint=f"choose one of {', '.join(FORMATS)}") from None
 
 
-def _write_sorted(graph: Graph, fmt: Format) -> bytes:
-    """RDF/XML and TriG written by pyoxigraph from sorted statements.
-
-    rdflib orders these two by Python's hashing, which changes from one process to the next;
-    pyoxigraph writes statements in the order given, so the same catalogue gives the same bytes.
-    """
-    if isinstance(graph, Dataset):
-        statements = sorted((s, p, o, g.identifier) for g in graph.graphs() for s, p, o in g)
-        items = [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
-                 for s, p, o, g in statements if g != DATASET_DEFAULT_GRAPH_ID]
-    else:
-        items = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in sorted(graph)]
-    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
-    return ox.serialize(items, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=prefixes)
-
-
-_OXIGRAPH_FORMATS = {"rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG}
-
-
 def load_context(path: Path) -> dict[str, Any]:
     """The JSON-LD context object shipped at ``path`` (the inner ``@context`` value)."""
     context = jsonld.read_document(path).get("@context")
@@ -77,16 +62,154 @@ def load_context(path: Path) -> dict[str, Any]:
 
 
 def serialize(graph: Graph, fmt: Format, context: dict[str, Any] | None = None) -> bytes:
-    """The bytes of ``graph`` in ``fmt``; N-Triples lines are sorted so dumps diff cleanly."""
-    if fmt.name in ("nt", "nq"):
-        text = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-        # split on line feeds only: str.splitlines() also splits on U+2028, U+0085, form feeds,
-        # ..., which rdflib leaves unescaped inside literals
-        lines = sorted(set(line for line in text.decode("utf-8").split("\n") if line.strip()))
-        return ("\n".join(lines) + "\n").encode("utf-8")
+    """The bytes of ``graph`` (a :class:`Dataset` for the dataset formats) in ``fmt``.
+
+    JSON-LD is compacted from the rdflib terms themselves (see :mod:`.compact`); every other
+    format goes through :func:`serialize_statements`.
+    """
     if fmt.name == "jsonld":
-        return jsonld.dumps(jsonld.compact(graph, context or {}))
-    if fmt.name in ("rdfxml", "trig"):
-        return _write_sorted(graph, fmt)
-    data = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
-    return data
+        return jsonld.dumps(_compact(compact.from_rdflib(graph), lambda: graph, context or {}))
+    if fmt.name not in _OXIGRAPH_FORMATS:
+        return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
+    term = _Terms()
+    statements: list[ox.Triple] | list[ox.Quad]
+    if isinstance(graph, Dataset):
+        statements = [ox.Quad(term(s), term(p), term(o), term(g.identifier))
+                      for g in graph.graphs() if g.identifier != DATASET_DEFAULT_GRAPH_ID
+                      for s, p, o in g]
+    else:
+        statements = [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
+    prefixes = {prefix: str(namespace) for prefix, namespace in graph.namespaces()}
+    return serialize_statements(statements, fmt, prefixes, context)
+
+
+def serialize_statements(statements: Iterable[ox.Triple | ox.Quad], fmt: Format,
+                         prefixes: Mapping[str, str] | None = None,
+                         context: Mapping[str, Any] | None = None) -> bytes:
+    """pyoxigraph statements in ``fmt``, the same statements giving the same bytes in any order.
+
+    Statements are written sorted and without duplicates: N-Triples and N-Quads one per line in
+    line order, Turtle and RDF/XML by subject, predicate and object (so Turtle groups them with
+    ``;`` and ``,``), TriG by graph first. Graph formats take the triples of quads (their union);
+    dataset formats put triples in the default graph. Turtle and TriG declare those of
+    ``prefixes`` they use, leaving out any that would need a "/" escaped in a local name. JSON-LD is compacted with ``context`` by :mod:`.compact`, or by PyLD
+    where that cannot promise the same document.
+    """
+    if fmt.name not in (*_OXIGRAPH_FORMATS, "jsonld"):
+        raise UsageError(f"{fmt.name} is not a serialisation of statements",
+                         hint="choose one of " + ", ".join([*_OXIGRAPH_FORMATS, "jsonld"]))
+    if fmt.quads:
+        items: Iterable[ox.Triple] | Iterable[ox.Quad] = (
+            s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements)
+    else:
+        items = (ox.Triple(s.subject, s.predicate, s.object) if isinstance(s, ox.Quad) else s
+                 for s in statements)
+    if fmt.name in ("nt", "nq"):
+        # pyoxigraph escapes line feeds and carriage returns in literals (and leaves U+2028,
+        # U+0085 ... as they are), so each statement is one line; sorting the lines as bytes
+        # sorts them by code point, and saves making a string of each statement
+        written = ox.serialize(items, format=_OXIGRAPH_FORMATS[fmt.name])
+        lines = sorted(set(written.split(b"\n")) - {b""})
+        return b"\n".join(lines) + b"\n" if lines else b""
+    if fmt.name == "jsonld":
+        triples = list(items)  # in their given order (faster to group); duplicates merge there
+        return jsonld.dumps(_compact(compact.from_oxigraph(triples), lambda: _rdflib_graph(triples),
+                                     context or {}))
+    ordered = _by_graph(set(items)) if fmt.name == "trig" else sorted(set(items), key=_subject_first)
+    chosen = dict(sorted((prefixes or {}).items()))
+    written = ox.serialize(ordered, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
+    if fmt.name == "rdfxml":
+        return written
+    # pyoxigraph writes id:tool\/x for a "/" in a local name: without such prefixes, full IRIs
+    # read better (another prefix of the same namespace may be picked next, hence the loop)
+    escaping = _escaping_prefix(written, chosen)
+    while escaping is not None:
+        del chosen[escaping]
+        written = ox.serialize(ordered, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
+        escaping = _escaping_prefix(written, chosen)
+    return _without_unused_prefixes(written)
+
+
+def _escaping_prefix(written: bytes, prefixes: Mapping[str, str]) -> str | None:
+    """The first of ``prefixes`` that ``written`` uses with an escaped "/" in a local name."""
+    at = written.find(b"\\/")
+    while at != -1:
+        start = max(written.rfind(separator, 0, at) for separator in (b" ", b"\n", b"\t")) + 1
+        name, colon, _ = written[start:at].lstrip(b"([").partition(b":")
+        if colon and name.decode("utf-8", "replace") in prefixes:
+            return name.decode("utf-8")
+        at = written.find(b"\\/", at + 2)
+    return None
+
+
+_OXIGRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+                     "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+                     "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _subject_first(statement: ox.Triple | ox.Quad) -> str:
+    """The statement's N-Triples (N-Quads) line, which sorts by subject, predicate and object,
+    and its types first (Turtle's ``a``): one string per statement sorts far faster than rdflib
+    terms or tuples."""
+    line = str(statement)
+    if statement.predicate == _RDF_TYPE:
+        return line.partition(" ")[0] + "\x00" + line  # "\x00" sorts before the space after it
+    return line
+
+
+def _by_graph(quads: set[ox.Quad]) -> list[ox.Quad]:
+    """TriG writes a graph's statements together: by graph name, then as Turtle."""
+    graphs: dict[Any, list[ox.Quad]] = {}
+    for quad in quads:
+        graphs.setdefault(quad.graph_name, []).append(quad)
+    return [quad for name in sorted(graphs, key=str) for quad in sorted(graphs[name], key=_subject_first)]
+
+
+def _without_unused_prefixes(document: bytes) -> bytes:
+    """``document`` (Turtle or TriG) without the ``@prefix`` lines its statements do not use."""
+    header: list[bytes] = []
+    rest = document
+    while rest.startswith(b"@prefix "):
+        line, _, rest = rest.partition(b"\n")
+        header.append(line)
+    used = sorted(line for line in header if line.split(b" ", 2)[1] in rest)  # b"name:" appears
+    return b"".join(line + b"\n" for line in used) + rest
+
+
+def _compact(statements: Iterable[compact.Statement], graph: Callable[[], Graph],
+             context: Mapping[str, Any]) -> jsonld.Document:
+    """The fast compaction, or PyLD's (the reference) where the fast path cannot promise the same."""
+    try:
+        return compact.compact(statements, context)
+    except compact.Unsupported:
+        return jsonld.compact(graph(), context)
+
+
+def _rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    return graph
+
+
+class _Terms:
+    """rdflib terms to pyoxigraph ones, each IRI and blank node made once (keyed by plain strings:
+    rdflib's own term hash runs in Python and costs more than the conversion)."""
+
+    def __init__(self) -> None:
+        self.iris: dict[str, ox.NamedNode] = {}
+        self.blanks: dict[str, ox.BlankNode] = {}
+
+    def __call__(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        kind = type(term)
+        if kind is URIRef or kind is BNode:
+            key = str(term)
+            made = self.iris if kind is URIRef else self.blanks
+            converted = made.get(key)
+            if converted is None:
+                converted = made[key] = ox.NamedNode(key) if kind is URIRef else ox.BlankNode(key)
+            return converted
+        return to_oxigraph(term)
