@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,10 @@ from rdflib.term import Node
 
 from . import facets, guard, inference, licensing, loading, validation
 from .errors import InputError, RailgraphError, UsageError
-from .export import framed, get_format, jsonld, serialize
+from .export import framed, get_format, jsonld, serialize, serialize_statements
 from .export.tables import render_tables
 from .export.rdf import load_context
-from .namespaces import GRAPH, INFERRED_GRAPH, RDF, RG, SH, SKOS, VOCAB
+from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
 from .resources import find_root
@@ -429,9 +429,20 @@ class Catalogue:
         if fmt.quads:
             if inferred:
                 raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
-            return serialize(self.dataset, fmt)
-        graph = self.inferred if inferred else self.asserted
-        return serialize(graph, fmt, self.jsonld_context)
+            statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
+        elif inferred:
+            statements = self.inferred_triples
+        else:
+            statements = (quad for source in self.sources for quad in source.quads)
+        return serialize_statements(statements, fmt, PREFIXES, self.jsonld_context)
+
+    def _named_quads(self) -> Iterator[ox.Quad]:
+        """Each source's triples in its named graph, then the inferred graph's (from the sources,
+        whose blank-node labels are stable, not from a store that may have renamed them)."""
+        for source in self.sources:
+            name = ox.NamedNode(str(source.graph_iri))
+            yield from (ox.Quad(q.subject, q.predicate, q.object, name) for q in source.quads)
+        yield from (ox.Quad(t.subject, t.predicate, t.object, _INFERRED) for t in self.inferred_triples)
 
     def serialize(self, graph: Graph, format_name: str) -> bytes:
         """Any graph in one of the graph formats, JSON-LD compacted with the shipped context."""
