@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections import Counter
 
+import pyoxigraph as ox
 import pyshacl
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -17,8 +18,8 @@ from rdflib.term import Node
 from railgraph.catalogue import Catalogue
 from railgraph.errors import UsageError
 from railgraph.export import FORMATS
-from railgraph.export.catalog import MEDIA_TYPES, SPDX, describe
-from railgraph.namespaces import DCAT, ID, RDF, RG, SH, XSD
+from railgraph.export.catalog import MEDIA_TYPES, SPDX, Statistics, describe
+from railgraph.namespaces import DCAT, ID, INFERRED_GRAPH, RDF, RG, SH, XSD
 
 from .conftest import BIGCODE, TESTS
 
@@ -252,6 +253,35 @@ def test_void_links_dumps_examples_and_the_inferred_subset(
     assert URIRef(BIGCODE) in examples and len(examples) == 2
     tool = (examples - {URIRef(BIGCODE)}).pop()
     assert (tool, RDF.type, RG.Tool) in catalogue.asserted and str(tool).startswith(str(ID) + "tool/")
+    assert tool == min(t for t in catalogue.asserted.subjects(RDF.type, RG.Tool)
+                       if str(t).startswith(str(ID) + "tool/"))
+
+
+# -- the store against the rdflib graphs -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["catalogue", "generated"])
+def test_store_statistics_equal_the_rdflib_reference(request, generated_root, which: str) -> None:
+    subject = request.getfixturevalue("catalogue") if which == "catalogue" \
+        else Catalogue.load(generated_root)
+    asserted = Statistics.of_store(subject.oxstore)
+    assert asserted == Statistics.of(subject.asserted)
+    assert any(iris < members for iris, members in asserted.instances.values())  # blank instances
+    inferred = Statistics.of_store(subject.oxstore, INFERRED_GRAPH)
+    assert inferred == Statistics.of(subject.inferred) and inferred.triples > 0
+
+
+def test_a_triple_in_two_source_files_counts_once(fresh_catalogue: Catalogue, tmp_path) -> None:
+    before = Statistics.of_store(fresh_catalogue.oxstore)
+    path = tmp_path / "again.ttl"
+    path.write_text(f"<{BIGCODE}> a <{RG.ResponsibleAILicence}> .\n", encoding="utf-8")
+    fresh_catalogue.add_file(path)
+    store = fresh_catalogue.oxstore
+    graphs = {quad.graph_name for quad in store.quads_for_pattern(
+        ox.NamedNode(BIGCODE), ox.NamedNode(RDF.type), ox.NamedNode(RG.ResponsibleAILicence), None)}
+    assert len(graphs - {ox.DefaultGraph()}) == 2  # the licence's own file and the new one
+    after = Statistics.of_store(store)
+    assert after == before == Statistics.of(fresh_catalogue.asserted)
 
 
 # -- the copied standards ----------------------------------------------------------------------

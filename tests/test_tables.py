@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from railgraph.catalogue import Catalogue
-from railgraph.export.tables import FORMULA_STARTS, TABLES, neutralise, render_tables
+from railgraph.export.catalog import describe
+from railgraph.export.tables import FORMULA_STARTS, TABLES, Table, neutralise, render_tables
 from railgraph.namespaces import DCAT, ODRL, RDF, RG, SKOS, XSD
 
 from .conftest import BIGCODE, ID, VOCAB
@@ -80,10 +83,15 @@ def literal(text: str, column: dict[str, Any]) -> Literal:
 
 def csvw_triples(table_schema: dict[str, Any], data: bytes) -> set[Triple]:
     """What a CSVW-to-RDF processor makes of ``data`` (minimal mode), one IRI per listed value."""
+    return set(csvw_triple_list(table_schema, data))
+
+
+def csvw_triple_list(table_schema: dict[str, Any], data: bytes) -> list[Triple]:
+    """:func:`csvw_triples` as a list: a value written twice comes out twice."""
     header, *rows = read(data)
     columns = table_schema["columns"]
     assert header == [column["name"] for column in columns]
-    triples: set[Triple] = set()
+    triples: list[Triple] = []
     for cells in rows:
         row = dict(zip(header, cells, strict=True))
         subject = URIRef(expand(table_schema["aboutUrl"], row))
@@ -95,7 +103,7 @@ def csvw_triples(table_schema: dict[str, Any], data: bytes) -> set[Triple]:
             for item in items:
                 value: Node = URIRef(expand(column["valueUrl"], {column["name"]: item})) \
                     if "valueUrl" in column else literal(item, column)
-                triples.add((subject, URIRef(column["propertyUrl"]), value))
+                triples.append((subject, URIRef(column["propertyUrl"]), value))
     return triples
 
 
@@ -113,6 +121,17 @@ def asserted_triples(graph: Graph, subjects: set[URIRef]) -> set[Triple]:
 
 def subjects_of(rows: list[list[str]]) -> set[URIRef]:
     return {URIRef(cells[0]) for cells in rows[1:]}
+
+
+def reference(catalogue: Catalogue, table: Table) -> tuple[list[URIRef], list[Triple]]:
+    """What a table holds, read from the rdflib graphs: its rows (sorted) and their triples (sorted)."""
+    union = catalogue.union()
+    rows = sorted({s for s in union.subjects(RDF.type, table.cls) if isinstance(s, URIRef)}, key=str)
+    triples = {(s, p, plain(o)) for s in rows for p, o in catalogue.asserted.predicate_objects(s)
+               if not isinstance(o, BNode) and p not in table.flattened}
+    triples |= {(s, p, plain(o)) for s in rows for p in table.flattened for o in union.objects(s, p)
+                if not isinstance(o, BNode)}
+    return rows, sorted(triples)
 
 
 # -- files, dialect and rows ---------------------------------------------------------------------
@@ -176,6 +195,56 @@ def test_multi_valued_cells_are_sorted_and_joined(tables, metadata) -> None:
 
 def test_rendering_is_deterministic(catalogue, tables) -> None:
     assert render_tables(catalogue) == tables
+
+
+# -- the store against the rdflib graphs -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(generated_root: Path) -> Catalogue:
+    return Catalogue.load(generated_root)
+
+
+@pytest.mark.parametrize("which", ["catalogue", "generated"])
+def test_every_table_holds_what_the_rdflib_graphs_hold(request, which: str) -> None:
+    """Rows and cells, read from the store, equal the reference read from rdflib; no value twice."""
+    subject: Catalogue = request.getfixturevalue(which)
+    files = render_tables(subject)
+    metadata = json.loads(files["csv-metadata.json"])
+    for table in TABLES:
+        rows, triples = reference(subject, table)
+        assert [URIRef(cells[0]) for cells in read(files[table.file])[1:]] == rows, table.file
+        assert sorted(csvw_triple_list(schema(metadata, table.file), files[table.file])) == triples, \
+            table.file
+
+
+def test_a_triple_in_two_source_files_is_written_once(fresh_catalogue: Catalogue, tmp_path: Path) -> None:
+    art = ID + "tool/adversarial-robustness-toolbox"
+    path = tmp_path / "again.ttl"
+    path.write_text(f'<{art}> <{DCAT.keyword}> "evasion"@en ; a <{RG.Tool}> .\n', encoding="utf-8")
+    fresh_catalogue.add_file(path)
+    graphs = {quad.graph_name for quad in fresh_catalogue.oxstore.quads_for_pattern(
+        ox.NamedNode(art), ox.NamedNode(DCAT.keyword), ox.Literal("evasion", language="en"), None)}
+    assert len(graphs - {ox.DefaultGraph()}) == 2  # the tool's own file and the new one
+    header, *rows = read(render_tables(fresh_catalogue)["tools.csv"])
+    (row,) = [dict(zip(header, cells)) for cells in rows if cells[0] == art]
+    assert row["keyword"] == "adversarial attacks|adversarial defences|evasion|poisoning"
+    assert row["type"] == str(RG.Tool)
+
+
+def test_the_tables_and_the_description_never_build_the_rdflib_graphs(
+        fresh_catalogue: Catalogue, tables, monkeypatch: pytest.MonkeyPatch) -> None:
+    _ = fresh_catalogue.oxstore
+
+    def refuse(self: Catalogue) -> None:
+        raise AssertionError("an rdflib graph of the whole catalogue was built")
+
+    for name in ("asserted", "inferred", "dataset", "union", "_union"):
+        monkeypatch.setattr(Catalogue, name, property(refuse), raising=False)
+    assert render_tables(fresh_catalogue) == tables
+    described = describe(fresh_catalogue, {"catalogue.nt": b""}, version="1",
+                         issued=datetime.date(2026, 1, 1))
+    assert len(described) > 100
 
 
 # -- the metadata ----------------------------------------------------------------------------------

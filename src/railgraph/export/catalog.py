@@ -13,6 +13,8 @@ Its VoID statistics count the asserted graph (the main dump). The inferred tripl
 ``void:subset`` ``{dataset}/inferred``, counted apart: they are entailed by the dataset and
 published in their own dumps, never mixed into the asserted ones. Class and property partitions
 get IRIs (``{dataset}/class/rg-Tool``), so equal input gives an equal graph and a clean diff.
+The counts are SPARQL aggregates on the catalogue's pyoxigraph store (:meth:`Statistics.of_store`),
+so no rdflib graph of the whole catalogue is built; tests hold them equal to :meth:`Statistics.of`.
 
 The graph also states the types, labels and schemes of the outside terms it points at (EU
 vocabulary concepts, IANA media types, URLs) that the DCAT-AP shapes check, so it can be checked
@@ -30,14 +32,15 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import VOID
 from rdflib.term import Node
 
 from ..errors import UsageError
 from ..loading import stable_blank_nodes
-from ..namespaces import (BASE, DCAT, DCTERMS, FOAF, ID, OWL, PREFIX_OF, PREFIXES, RDF, RDFS, RG, SKOS,
-                          XSD, split_iri)
+from ..namespaces import (BASE, DCAT, DCTERMS, FOAF, ID, INFERRED_GRAPH, OWL, PREFIX_OF, PREFIXES, RDF, RDFS,
+                          RG, SKOS, XSD, split_iri)
 from .rdf import FORMATS
 
 if TYPE_CHECKING:
@@ -116,7 +119,7 @@ class Statistics:
 
     @classmethod
     def of(cls, graph: Graph) -> Statistics:
-        """Count ``graph`` in one pass over its triples."""
+        """Count the rdflib ``graph`` in one pass over its triples (the reference for :meth:`of_store`)."""
         subjects: set[Node] = set()
         typed: defaultdict[Node, set[Node]] = defaultdict(set)
         properties: Counter[Node] = Counter()
@@ -129,6 +132,28 @@ class Statistics:
         instances = {c: (sum(isinstance(s, URIRef) for s in members), len(members))
                      for c, members in typed.items()}
         return cls(len(graph), len(subjects), instances, properties)
+
+    @classmethod
+    def of_store(cls, store: ox.Store, graph: URIRef | None = None) -> Statistics:
+        """Count the named ``graph`` of ``store`` with SPARQL aggregates; with no ``graph``, the
+        asserted triples: those of every named graph but the inferred one, each counted once."""
+        def scope(pattern: str) -> str:
+            return _asserted(pattern) if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
+
+        distinct = "DISTINCT" if graph is None else ""  # a triple in two source files counts once
+        properties: Counter[Node] = Counter()
+        for p, n in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ SELECT {distinct} ?s ?p ?o "
+                                f"WHERE {{ {scope('?s ?p ?o')} }} }} GROUP BY ?p"):
+            properties[URIRef(p.value)] = int(n.value)
+        ((entities,),) = store.query(
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {scope('?s ?p ?o')} FILTER(isIRI(?s)) }}")
+        instances: dict[Node, tuple[int, int]] = {}
+        for c, iris, members in store.query(
+                f"SELECT ?c (COUNT(DISTINCT ?iri) AS ?iris) (COUNT(DISTINCT ?s) AS ?all) "
+                f"WHERE {{ {scope(f'?s <{RDF.type}> ?c')} FILTER(isIRI(?c)) "
+                f"BIND(IF(isIRI(?s), ?s, ?none) AS ?iri) }} GROUP BY ?c"):
+            instances[URIRef(c.value)] = (int(iris.value), int(members.value))
+        return cls(sum(properties.values()), int(entities.value), instances, properties)
 
     def vocabularies(self) -> set[URIRef]:
         """The namespaces of the classes and properties used."""
@@ -190,9 +215,10 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
         if _is_dump(path):
             dumps[inferred if PurePosixPath(path).stem == "inferred" else dataset].append(download)
 
-    _add_statistics(graph, dataset, Statistics.of(catalogue.asserted), partitions=True)
+    store = catalogue.oxstore
+    _add_statistics(graph, dataset, Statistics.of_store(store), partitions=True)
     add((dataset, VOID.uriSpace, Literal(str(ID))))
-    for example in _examples(catalogue.asserted):
+    for example in _examples(store):
         add((dataset, VOID.exampleResource, example))
     add((dataset, VOID.subset, inferred))
     add((inferred, RDF.type, VOID.Dataset))
@@ -200,7 +226,7 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
     add((inferred, DCTERMS.description, Literal(
         "What OWL 2 RL inference adds to the asserted triples; not counted in the parent "
         "dataset's statistics, which cover the asserted triples only.", lang="en")))
-    _add_statistics(graph, inferred, Statistics.of(catalogue.inferred), partitions=False)
+    _add_statistics(graph, inferred, Statistics.of_store(store, INFERRED_GRAPH), partitions=False)
     for subject, downloads in dumps.items():
         for download in downloads:
             add((subject, VOID.dataDump, download))
@@ -338,14 +364,20 @@ def _add_statistics(graph: Graph, subject: URIRef, stats: Statistics, *, partiti
         add((partition, VOID.triples, Literal(triples)))
 
 
-def _examples(graph: Graph) -> Iterable[URIRef]:
-    """The seed licence and the first tool entry (``.../id/tool/...``, by IRI)."""
-    if (SEED_LICENCE, None, None) in graph:
+def _examples(store: ox.Store) -> Iterable[URIRef]:
+    """The seed licence and the first tool entry (``.../id/tool/...``, by IRI), if asserted."""
+    if bool(store.query(f"ASK {{ {_asserted(f'<{SEED_LICENCE}> ?p ?o')} }}")):
         yield SEED_LICENCE
-    tools = sorted(t for t in graph.subjects(RDF.type, RG.Tool)
-                   if isinstance(t, URIRef) and t.startswith(ID["tool/"]))
+    tools = sorted(URIRef(t.value) for (t,) in store.query(
+        f"SELECT DISTINCT ?t WHERE {{ {_asserted(f'?t a <{RG.Tool}>')} "
+        f"FILTER(isIRI(?t) && STRSTARTS(STR(?t), \"{ID['tool/']}\")) }}"))
     if tools:
         yield tools[0]
+
+
+def _asserted(pattern: str) -> str:
+    """A SPARQL group matching the triple ``pattern`` in the asserted graphs (all but the inferred)."""
+    return f"GRAPH ?g {{ {pattern} }} FILTER(?g != <{INFERRED_GRAPH}>)"
 
 
 def _add_endpoint(graph: Graph, catalog: URIRef, dataset: URIRef, endpoint: URIRef) -> None:

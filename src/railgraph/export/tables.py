@@ -25,6 +25,10 @@ turns each row back into the asserted triples of its entry.
   show it as text and never run it as a formula. A CSVW processor reads the quote as part of the
   value; the catalogue holds no such value today.
 
+Everything is read from the catalogue's pyoxigraph store (one pass over the source graphs, no
+rdflib graph of the whole catalogue); tests hold the tables equal to the same tables read from the
+rdflib graphs.
+
 Known limit of CSVW 1.0: the ``valueUrl`` of a cell names one node, so a strict processor expands
 ``{+col}`` of a multi-valued IRI column once, with the list joined by commas (w3c/csvw#164). The
 metadata still declares ``valueUrl`` and ``separator`` together, meaning one IRI per value, as
@@ -34,18 +38,21 @@ most readers and the tests take it.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rdflib import BNode, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import URIRef
 
 from ..errors import RailgraphError
-from ..namespaces import DCTERMS, FOAF, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
+from ..namespaces import DCTERMS, FOAF, INFERRED_GRAPH, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
 
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
@@ -104,6 +111,8 @@ _XSD_BUILTINS = frozenset((
     "language long Name negativeInteger NMTOKEN nonNegativeInteger nonPositiveInteger "
     "normalizedString positiveInteger QName short string time token unsignedByte unsignedInt "
     "unsignedLong unsignedShort yearMonthDuration").split())
+_TYPE = ox.NamedNode(RDF.type)
+_COMMENT = ox.NamedNode(RDFS.comment)
 _OTHER_BUILTINS = {str(RDF.HTML): "html", str(RDF.XMLLiteral): "xml",
                    "http://www.w3.org/ns/csvw#JSON": "json"}
 
@@ -116,27 +125,37 @@ class _Kind(NamedTuple):
     datatype: str
 
 
+#: Values by column key (predicate IRI, kind as :func:`_code` writes it), then by row IRI.
+_Cells = defaultdict[tuple[str, str], dict[str, list[str]]]
+
+
 @dataclass(frozen=True)
 class _Column:
     name: str
     predicate: URIRef
     kind: _Kind
-    cells: dict[URIRef, list[str]]  # sorted values per row
+    cells: dict[str, list[str]]  # sorted values per row IRI
     separator: str | None
     note: str | None  # why a column holds inferred values
 
 
 def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
-    """The CSV files, one per class, and ``csv-metadata.json``, by file name."""
-    asserted, union = catalogue.asserted, catalogue.union()
+    """The CSV files, one per class, and ``csv-metadata.json``, by file name.
+
+    Reads the catalogue's pyoxigraph store (:attr:`~railgraph.catalogue.Catalogue.oxstore`), never
+    its rdflib graphs.
+    """
+    store = catalogue.oxstore
     files: dict[str, bytes] = {}
     descriptions = []
-    for table in TABLES:
-        rows = sorted({s for s in union.subjects(RDF.type, table.cls) if isinstance(s, URIRef)},
-                      key=str)
-        columns = _columns(table, rows, asserted, union)
-        files[table.file] = _csv(rows, columns)
-        descriptions.append(_table_description(table, columns))
+    with _no_cycle_collection():
+        rows = {table: _rows(store, table.cls) for table in TABLES}
+        found = _asserted_cells(store, rows)
+        for table in TABLES:
+            _add_flattened(store, table, rows[table], found[table])
+            columns = _columns(table, found[table], store)
+            files[table.file] = _csv(rows[table], columns)
+            descriptions.append(_table_description(table, columns))
     metadata = {
         "@context": CSVW_CONTEXT,
         "dc:title": "railgraph catalogue tables",
@@ -154,35 +173,118 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _columns(table: Table, rows: list[URIRef], asserted: Graph, union: Graph) -> list[_Column]:
-    cells: dict[tuple[URIRef, _Kind], dict[URIRef, list[str]]] = defaultdict(dict)
-    for row in rows:
-        pairs = [(p, o) for p, o in asserted.predicate_objects(row) if p not in table.flattened]
-        pairs += [(p, o) for p in table.flattened for o in union.objects(row, p)]
-        for predicate, value in pairs:
-            if not isinstance(value, BNode):
-                key = (URIRef(predicate), _kind_of(value))
-                cells[key].setdefault(row, []).append(str(value))
-    names = _names(list(cells))
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: the tables are millions of small lists and tuples
+    that form no cycles, and each full collection would walk them all again (at 100,000 tools this
+    halves the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rows(store: ox.Store, cls: URIRef) -> list[str]:
+    """The IRIs typed ``cls`` in the union of asserted and inferred triples, sorted."""
+    typed = store.quads_for_pattern(None, _TYPE, ox.NamedNode(cls), ox.DefaultGraph())
+    return sorted({quad.subject.value for quad in typed if isinstance(quad.subject, ox.NamedNode)})
+
+
+def _asserted_cells(store: ox.Store, rows: dict[Table, list[str]]) -> dict[Table, _Cells]:
+    """Each table's asserted values, by column key and row, in one pass over the source graphs.
+
+    A triple in two source files is one value (equal row, predicate, kind and text is an equal
+    triple): :func:`_columns` drops the repeats.
+    """
+    wanted = {row: row for members in rows.values() for row in members}
+    names: dict[str, str] = {}  # one string object per predicate and kind, so keys share them
+    found: defaultdict[tuple[str, str, str], list[str]] = defaultdict(list)  # (row, predicate, kind)
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    iri, literal, blank = ox.NamedNode, ox.Literal, ox.BlankNode
+    for graph in store.named_graphs():
+        if graph == inferred:
+            continue
+        for subject, predicate, value, _ in store.quads_for_pattern(None, None, None, graph):
+            if type(subject) is not iri:
+                continue
+            row = wanted.get(subject.value)
+            if row is None:
+                continue
+            kind = type(value)  # _code, inlined: this loop sees every asserted triple
+            if kind is literal:
+                language = value.language
+                code = "@" + language if language else value.datatype.value
+            elif kind is blank:
+                continue
+            else:
+                code = ""
+            text = predicate.value
+            found[row, names.setdefault(text, text), names.setdefault(code, code)].append(value.value)
+    cells: dict[Table, _Cells] = {table: defaultdict(dict) for table in rows}
+    tables_of: defaultdict[str, list[tuple[_Cells, frozenset[str]]]] = defaultdict(list)
+    for table, members in rows.items():
+        target = (cells[table], frozenset(map(str, table.flattened)))
+        for row in members:
+            tables_of[row].append(target)
+    for (row, predicate, code), values in found.items():
+        for by_key, skipped in tables_of[row]:
+            if predicate not in skipped:
+                by_key[predicate, code][row] = values
+    return cells
+
+
+def _add_flattened(store: ox.Store, table: Table, rows: list[str], cells: _Cells) -> None:
+    """Add the values of the table's flattened predicates, read from the union."""
+    members = set(rows)
+    for predicate in table.flattened:
+        for subject, _, value, _ in store.quads_for_pattern(None, ox.NamedNode(predicate), None,
+                                                             ox.DefaultGraph()):
+            if isinstance(subject, ox.NamedNode) and subject.value in members \
+                    and not isinstance(value, ox.BlankNode):
+                cells[str(predicate), _code(value)].setdefault(subject.value, []).append(value.value)
+
+
+def _columns(table: Table, cells: _Cells, store: ox.Store) -> list[_Column]:
+    keys = {(URIRef(predicate), _kind(code)): (predicate, code) for predicate, code in cells}
+    names = _names(list(keys))
     columns = []
-    for (predicate, kind), by_row in cells.items():
-        values = {row: sorted(found) for row, found in by_row.items()}
+    for (predicate, kind), key in keys.items():
+        values = {row: sorted(set(found)) if len(found) > 1 else found
+                  for row, found in cells[key].items()}
         multi = any(len(found) > 1 for found in values.values())
         separator = _separator(v for found in values.values() for v in found) if multi else None
         note = None
         if predicate in table.flattened:
-            note = f"Inferred, not asserted. {union.value(predicate, RDFS.comment) or ''}".strip()
+            note = f"Inferred, not asserted. {_comment(store, predicate)}".strip()
         columns.append(_Column(names[predicate, kind], predicate, kind, values, separator, note))
     order = {predicate: index for index, predicate in enumerate(_PREFERRED)}
     return sorted(columns, key=lambda c: (order.get(c.predicate, len(order)), c.name))
 
 
-def _kind_of(value: object) -> _Kind:
-    if isinstance(value, Literal):
-        if value.language:
-            return _Kind(False, value.language, "")
-        return _Kind(False, "", str(value.datatype or XSD.string))
-    return _Kind(True, "", "")
+def _comment(store: ox.Store, term: URIRef) -> str:
+    """An ``rdfs:comment`` of ``term`` in the union, or ``""``."""
+    for quad in store.quads_for_pattern(ox.NamedNode(term), _COMMENT, None, ox.DefaultGraph()):
+        return quad.object.value
+    return ""
+
+
+def _code(value: ox.NamedNode | ox.Literal) -> str:
+    """The kind of ``value`` as text: ``""`` for an IRI, ``@tag`` or the datatype IRI for a literal."""
+    if isinstance(value, ox.Literal):
+        return "@" + value.language if value.language else value.datatype.value
+    return ""
+
+
+def _kind(code: str) -> _Kind:
+    """The :class:`_Kind` that :func:`_code` wrote as ``code``."""
+    if not code:
+        return _Kind(True, "", "")
+    if code.startswith("@"):
+        return _Kind(False, code[1:], "")
+    return _Kind(False, "", code)
 
 
 def _names(keys: list[tuple[URIRef, _Kind]]) -> dict[tuple[URIRef, _Kind], str]:
@@ -218,21 +320,25 @@ def _prefix(predicate: URIRef) -> str:
 
 
 def _separator(values: Iterable[str]) -> str:
-    used = set().union(*values)
+    text = "\n".join(values)
+    for candidate in _SEPARATORS[:2]:  # the usual answers, found without a set of every character
+        if candidate not in text:
+            return candidate
+    used = set(text)
     for candidate in _SEPARATORS:
         if candidate not in used:
             return candidate
     raise RailgraphError("no separator character is free: the values use every candidate")
 
 
-def _csv(rows: list[URIRef], columns: list[_Column]) -> bytes:
+def _csv(rows: list[str], columns: list[_Column]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["id"] + [column.name for column in columns])
+    texts = [{row: neutralise((column.separator or "").join(values))
+              for row, values in column.cells.items()} for column in columns]
     for row in rows:
-        writer.writerow([neutralise(str(row))] + [
-            neutralise((column.separator or "").join(column.cells.get(row, [])))
-            for column in columns])
+        writer.writerow([neutralise(row)] + [text.get(row, "") for text in texts])
     return buffer.getvalue().encode("utf-8")
 
 
