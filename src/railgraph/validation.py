@@ -5,9 +5,11 @@ in its named graph, so pyshacl runs none of its own). Its results graph is turne
 :class:`ValidationResult` records that name the focus node, the shape and the source file.
 
 :func:`validate` is the reference: one plain pyshacl run. :func:`validate_fast` gives the same
-report cheaply: focus nodes found on the embedded store (:mod:`railgraph.validation_focus`), shared
-out between processes, and reports remembered by content and brought up to date after a change
-(:mod:`railgraph.validation_cache`).
+report cheaply: focus nodes found on the embedded store (:mod:`railgraph.validation_focus`), core
+constraints checked by pyrudof (:mod:`railgraph.validation_core`), SPARQL constraints evaluated
+once for all focus nodes on the store (:mod:`railgraph.validation_sparql`), what is left to
+pyshacl shared out between processes, and reports remembered by content and brought up to date
+after a change (:mod:`railgraph.validation_cache`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.extras.shacl import parse_shacl_path
 from rdflib.term import Node
 
-from . import validation_cache, validation_focus
+from . import store_graph, validation_cache, validation_core, validation_focus, validation_sparql
 from .errors import ShapesError
 from .namespaces import SH
 
@@ -109,6 +111,10 @@ Locator = Callable[[Node], tuple[str, int | None] | None]
 #: Focus nodes (summed over shapes) from which validating in two processes pays.
 PARALLEL_FROM = 2000
 
+#: Focus nodes from which handing core constraints to pyrudof pays: it reads the data afresh, so
+#: a few nodes (an incremental run) are checked sooner by pyshacl. Both give the same report.
+RUDOF_FROM = 2000
+
 
 def validate(data: Graph, shapes: Graph, locate: Locator | None = None) -> ValidationReport:
     """Validate ``data`` against ``shapes``; ``locate`` gives the (file, line) defining a node."""
@@ -121,7 +127,7 @@ def validate(data: Graph, shapes: Graph, locate: Locator | None = None) -> Valid
 
 def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
                   cache_dir: Path | None = None, source_digest: str | None = None,
-                  workers: int | None = None) -> ValidationReport:
+                  workers: int | None = None, store: ox.Store | None = None) -> ValidationReport:
     """The report of :func:`validate`, made cheap.
 
     With ``cache_dir``, the report is remembered and read back while the data and shapes are
@@ -129,6 +135,8 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
     ``source_digest`` names the data (e.g. :meth:`railgraph.catalogue.Catalogue.source_digest`)
     so that unchanged data is recognised without reading it. ``workers`` processes share the
     focus nodes; by default two where the machine has them and the work is large enough to pay.
+    ``store`` may hold ``data`` already: a pyoxigraph store whose default graph is ``data``, its
+    blank nodes labelled alike (as :func:`railgraph.validation_focus.load_store` makes it).
     Shapes whose targets cannot be found ahead (custom target types, SHACL rules) get
     :func:`validate`.
     """
@@ -143,10 +151,10 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             graph = validation_focus.parse_report(snapshot.report)
         else:
             canonical = validation_focus.canonical(shapes)
-            store = validation_focus.load_store(data)
+            store = validation_focus.load_store(data) if store is None else store
             targets = validation_focus.find_targets(data, canonical, store)
             if cache_dir is None:
-                graph = validation_focus.run(data, canonical, targets, _workers(workers, targets))
+                graph = _check(data, store, canonical, targets, workers)
             else:
                 graph = _validate_changes(data, canonical, store, targets, workers, cache_dir, shapes_key,
                                           data_key)
@@ -173,7 +181,7 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
     schema = validation_cache.schema_digest(data)
     base = validation_cache.read(cache_dir, shapes_key)
     if base is None or base.schema != schema:
-        graph = validation_focus.run(data, shapes, targets, _workers(workers, targets))
+        graph = _check(data, store, shapes, targets, workers)
     else:
         redo = validation_cache.affected(data, base.nodes, nodes)
 
@@ -184,11 +192,31 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
         kept = validation_focus.merge([validation_focus.parse_report(base.report)], shapes,
                                       keep=lambda focus: not stale(focus))
         graph = validation_focus.merge(
-            [kept, validation_focus.run(data, shapes, targets, _workers(workers, targets))], shapes)
+            [kept, _check(data, store, shapes, targets, workers)], shapes)
     data_key = data_key or _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())))
     validation_cache.write(cache_dir, shapes_key, validation_cache.Snapshot(
         data_key, schema, nodes, graph.serialize(format="nt")))
     return graph
+
+
+def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focus.Targets,
+           workers: int | None) -> Graph:
+    """The report on the focus nodes in ``targets``: core constraints that pyrudof checks exactly
+    by pyrudof (:mod:`railgraph.validation_core`), the rest by pyshacl, its SPARQL constraints
+    evaluated ahead on ``store`` (:mod:`railgraph.validation_sparql`)."""
+    many = len(set().union(*targets.values())) >= RUDOF_FROM
+    typed = None if store_graph.reads(data, store) else data  # where "x"^^xsd:string may differ from "x"
+    part = validation_core.split(shapes, targets, store, typed) if many else validation_core.Split(None, shapes, targets)
+    reports = []
+    if part.rudof is not None:
+        try:
+            reports.append(validation_core.run(store, data, part.rudof, part.rudof_targets))
+        except validation_core.Unmapped:
+            reports, part = [], validation_core.Split(None, shapes, targets)
+    answers = validation_sparql.answer(store, data, part.pyshacl, part.targets)
+    reports.append(validation_focus.run(data, part.pyshacl, part.targets, _workers(workers, part.targets),
+                                        answers))
+    return reports[0] if len(reports) == 1 else validation_focus.merge(reports, shapes)
 
 
 @contextmanager

@@ -2,8 +2,8 @@
 
 pyshacl finds each shape's focus nodes itself and evaluates SPARQL-based targets with rdflib's
 SPARQL engine, which takes about half of a validation of the catalogue. Here the focus nodes are
-found first, as pyshacl defines them: SPARQL targets (SHACL-AF) are evaluated by pyoxigraph, class
-and property targets are read from the graph's indexes. pyshacl then validates the data against a
+found first, as pyshacl defines them: SPARQL targets (SHACL-AF) and class targets are evaluated by
+pyoxigraph, property targets are read from the graph's indexes. pyshacl then validates the data against a
 copy of the shapes whose targets are replaced by the ``sh:targetNode`` list found, or by any part
 of it (the nodes a change can affect, one share per process). A focus node's results depend on the
 data and the shape only, never on which other nodes are validated, so the reports of the parts
@@ -20,11 +20,12 @@ import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from pyshacl.consts import SH_SPARQLTarget
 from pyshacl.shapes_graph import ShapesGraph
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from . import validation_sparql
 from .namespaces import SH
 from .store import to_oxigraph, to_rdflib
 
@@ -114,9 +115,13 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store) -> Targets:
         if not (nodes or classes or implicit_classes or objects_of or subjects_of or queries):
             continue
         found: set[Node] = set(nodes)
-        for cls in classes + implicit_classes:
-            for each in data.transitive_subjects(RDFS.subClassOf, cls):
-                found.update(data.subjects(RDF.type, each))
+        for cls in classes + implicit_classes:  # instances of the class or of any subclass of it
+            if isinstance(cls, URIRef):
+                answer = store.query(f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS.subClassOf}>* <{cls}> }}")
+                found.update(to_rdflib(row["this"]) for row in answer)  # type: ignore[union-attr]
+            else:  # a blank node cannot be named in a query
+                for each in data.transitive_subjects(RDFS.subClassOf, cls):
+                    found.update(data.subjects(RDF.type, each))
         for predicate in subjects_of:
             found.update(data.subjects(predicate, None))
         for predicate in objects_of:
@@ -128,13 +133,17 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store) -> Targets:
     return targets
 
 
-def run(data: Graph, shapes: Graph, targets: Targets, workers: int = 1) -> Graph:
+def run(data: Graph, shapes: Graph, targets: Targets, workers: int = 1,
+        answers: validation_sparql.Answers | None = None) -> Graph:
     """pyshacl's report on ``data`` for the focus nodes in ``targets`` only.
 
     With ``workers`` > 1 the focus nodes are shared out between that many forked processes (they
-    inherit ``data`` without copying it) and their reports merged.
+    inherit ``data`` without copying it) and their reports merged. ``answers`` holds SPARQL
+    constraints evaluated ahead (:func:`railgraph.validation_sparql.answer`).
     """
-    parts = [_with_targets(shapes, {shape: set(sorted(nodes, key=str)[index::workers])
+    if answers:
+        data = validation_sparql.AnsweringGraph(data, answers)
+    parts = [with_targets(shapes, {shape: set(sorted(nodes, key=str)[index::workers])
                                      for shape, nodes in targets.items()})
              for index in range(workers)]
     if workers == 1:
@@ -205,7 +214,7 @@ def _validate(data: Graph, shapes: Graph) -> Graph:
     return report
 
 
-def _with_targets(shapes: Graph, targets: Targets) -> Graph:
+def with_targets(shapes: Graph, targets: Targets) -> Graph:
     """A copy of ``shapes`` in which each shape of ``targets`` targets exactly those nodes."""
     graph = Graph(bind_namespaces="none")
     for prefix, namespace in shapes.namespaces():

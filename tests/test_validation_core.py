@@ -1,0 +1,172 @@
+"""Core constraints checked by pyrudof give pyshacl's report, and only where that is exact.
+
+On data made to trip an engine (language tags, typed and ill-formed literals, blank nodes,
+inverse and sequence paths, subclasses, duplicate languages), the fast path reports exactly what
+a plain pyshacl run reports; shapes pyrudof would check differently stay with pyshacl.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
+
+from railgraph import validation, validation_core, validation_focus
+from railgraph.namespaces import RGSH, SH
+
+from .conftest import ROOT
+
+EX = "https://example.org/"
+
+SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property ex:TitleShape , ex:CodeShape , ex:DateShape , ex:LinkShape , ex:OwnerShape ,
+        ex:ParentShape , ex:KindShape , ex:PartKindShape , ex:NoMessageShape .
+ex:TitleShape sh:path ex:title ; sh:minCount 1 ; sh:maxCount 1 ; sh:languageIn ( "en" ) ;
+    sh:uniqueLang true ; sh:severity sh:Violation ; sh:message "one English title"@en .
+ex:CodeShape sh:path ex:code ; sh:datatype xsd:string ; sh:pattern "^[a-z]+$" ;
+    sh:severity sh:Warning ; sh:message "a lower-case code"@en , "un code"@fr .
+ex:DateShape sh:path ex:date ; sh:datatype xsd:date ; sh:severity sh:Violation ; sh:message "a date"@en .
+ex:LinkShape sh:path ex:link ; sh:nodeKind sh:IRI ; sh:severity sh:Violation ; sh:message "an IRI"@en .
+ex:OwnerShape sh:path [ sh:inversePath ex:owns ] ; sh:minCount 1 ; sh:severity sh:Violation ;
+    sh:message "owned by something"@en .
+ex:ParentShape sh:path ex:parent ; sh:class ex:Thing ; sh:severity sh:Violation ; sh:message "a thing"@en .
+ex:KindShape sh:path ex:kind ; sh:in ( ex:good ex:fine ) ; sh:severity sh:Info ; sh:message "a known kind"@en .
+ex:PartKindShape sh:path ( ex:part ex:kind ) ; sh:maxCount 1 ; sh:nodeKind sh:IRI ;
+    sh:severity sh:Violation ; sh:message "one part kind"@en .
+ex:NoMessageShape sh:path ex:code ; sh:maxCount 1 ; sh:severity sh:Violation .
+ex:IriShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:nodeKind sh:IRI ;
+    sh:pattern "^https://example\\\\.org/[a-z]+$" ; sh:severity sh:Violation ; sh:message "a lower-case IRI"@en .
+"""
+
+DATA = """@prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:SubThing <http://www.w3.org/2000/01/rdf-schema#subClassOf> ex:Thing .
+ex:good-one a ex:Thing ; ex:title "Good"@en ; ex:code "abc" ; ex:date "2023-05-04"^^xsd:date ;
+    ex:link ex:x ; ex:parent ex:Other-One ; ex:kind ex:good ; ex:part [ ex:kind ex:good ] .
+ex:someone ex:owns ex:good-one , ex:Other-One .
+ex:Other-One a ex:SubThing ; ex:title "Eins"@de , "One"@en , "Un"@en ; ex:code "ABC" , "abc"@en , 5 ,
+    "x\\"y"^^xsd:string , "d\\u00e9f" ; ex:date "2023-13-45"^^xsd:date , "2023-05-04" , "soon"@en ;
+    ex:link "https://example.org/x" , [ ex:a ex:b ] , "2023-05-04T00:00:00.000Z"^^xsd:dateTime , true ; ex:parent ex:nobody , "thing" ;
+    ex:kind ex:bad , "good" ; ex:part [ ex:kind ex:good ] , [ ex:kind "k" , ex:other ] .
+ex:untitled a ex:Thing ; ex:title "plain" ; ex:parent ex:good-one .
+"""
+
+
+@pytest.fixture(autouse=True)
+def _every_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyrudof checks even these few focus nodes."""
+    monkeypatch.setattr(validation, "RUDOF_FROM", 0)
+
+
+def results(report: validation.ValidationReport) -> set[tuple[object, ...]]:
+    return {(r.severity, r.focus_node, r.shape, r.path, r.value, r.message) for r in report.results}
+
+
+WELL_FORMED = DATA.replace('"2023-13-45"^^xsd:date', '"2023-12-31"^^xsd:date , "2023-12"^^xsd:gYearMonth')
+TYPED_STRING = WELL_FORMED.replace('ex:title "Good"@en', 'ex:title "Good"@en ; ex:kind "good"^^xsd:string')
+
+
+@pytest.mark.parametrize("text", [DATA, WELL_FORMED, TYPED_STRING],
+                         ids=["ill-formed-date", "well-formed-dates", "typed-string"])
+def test_pyrudof_results_read_as_pyshacls(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = Graph().parse(data=text, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    expected = validation.validate(data, shapes)
+    checked = {URIRef(r.shape) for r in expected.results}
+    assert {URIRef(EX + n) for n in ("TitleShape", "CodeShape", "DateShape", "LinkShape", "OwnerShape",
+                                     "ParentShape", "KindShape", "PartKindShape", "NoMessageShape",
+                                     "IriShape")} == checked
+    runs: list[Graph] = []
+    run = validation_core.run
+    monkeypatch.setattr(validation_core, "run", lambda store, data, shapes, targets: runs.append(shapes) or run(
+        store, data, shapes, targets))
+    fast = validation.validate_fast(data, shapes, workers=1)
+    (checked_by_rudof,) = runs
+    dates = (URIRef(EX + "DateShape"), SH.datatype, XSD.date) in checked_by_rudof
+    assert dates == (text != DATA), "xsd:date is left to pyshacl where a date is ill-formed"
+    kinds = (URIRef(EX + "KindShape"), SH["in"], None) in checked_by_rudof
+    assert kinds == (text != TYPED_STRING), "sh:in is left to pyshacl where a kind is typed xsd:string"
+    assert results(fast) == results(expected)
+    assert isomorphic(fast.graph, expected.graph)
+
+
+def test_shapes_pyrudof_would_check_otherwise_stay_with_pyshacl() -> None:
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    eligible = {s.removeprefix(EX) for s in shapes.subjects() if validation_core.eligible(shapes, s)}
+    assert eligible == {"TitleShape", "CodeShape", "LinkShape", "OwnerShape", "ParentShape", "KindShape",
+                        "PartKindShape", "IriShape"}  # not xsd:date, not without a message
+    real = Graph().parse(ROOT / "shapes" / "violations.ttl").parse(ROOT / "shapes" / "warnings.ttl")
+    assert validation_core.eligible(real, RGSH.EntryTitleShape)
+    assert not validation_core.eligible(real, RGSH.EntryIssuedShape)  # xsd:date, without the data
+    assert validation_core.eligible(real, RGSH.EntryIssuedShape, ox.Store())
+    assert not validation_core.eligible(real, RGSH.StatusSchemeShape)  # SHACL-SPARQL
+
+
+def test_a_shape_with_focus_nodes_that_are_not_iris_stays_with_pyshacl() -> None:
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    thing, iri, title = URIRef(EX + "ThingShape"), URIRef(EX + "IriShape"), URIRef(EX + "TitleShape")
+    part = validation_core.split(shapes, {thing: {URIRef(EX + "a")}, iri: {URIRef(EX + "a")}})
+    assert part.rudof is not None and set(part.rudof_targets) == {thing, iri}
+    assert {s for s, n in part.targets.items() if n} == {thing}  # the date and the message-less shape
+    assert (thing, SH.property, title) not in part.pyshacl
+    for odd in (BNode(), Literal("a")):
+        part = validation_core.split(shapes, {thing: {URIRef(EX + "a"), odd}, iri: {URIRef(EX + "a")}})
+        assert part.rudof is not None and {s for s, n in part.targets.items() if n} == {thing}
+        assert (thing, SH.property, title) in part.pyshacl and (title, SH.minCount, None) in part.pyshacl
+        assert set(part.rudof_targets) == {iri} and (iri, SH.targetNode, None) not in part.rudof
+
+
+def test_data_with_literal_and_blank_focus_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    odd = DATA + """ex:owner ex:owns ex:good-one .
+ex:bnode-holder ex:ref [ a ex:Thing ; ex:title "Blank"@en ] .
+"""
+    data = Graph().parse(data=odd, format="turtle")
+    shapes = Graph().parse(data=SHAPES + """
+ex:NamedShape a sh:NodeShape ; sh:targetNode "a literal" , ex:good-one ; sh:nodeKind sh:IRI ;
+    sh:severity sh:Violation ; sh:message "an IRI"@en .
+""", format="turtle")
+    expected = validation.validate(data, shapes)
+    assert any(r.focus_node == "a literal" for r in expected.results)
+    blank = data.value(URIRef(EX + "bnode-holder"), URIRef(EX + "ref"))
+    assert isinstance(blank, BNode) and any(r.focus_node == str(blank) for r in expected.results)
+    fast = validation.validate_fast(data, shapes, workers=1)
+    assert results(fast) == results(expected)
+    assert isomorphic(fast.graph, expected.graph)
+
+
+def test_a_value_that_cannot_be_told_apart_is_not_guessed() -> None:
+    data = Graph()
+    focus, path = URIRef(EX + "a"), URIRef(EX + "p")
+    for value in (Literal("5", datatype=XSD.integer), Literal("5", datatype=XSD.decimal), Literal("5")):
+        data.add((focus, path, value))
+    with pytest.raises(validation_core.Unmapped):
+        validation_core._value('"5"^^xsd:integer', focus, path, data, Graph())
+    assert validation_core._value('"5"', focus, path, data, Graph()) == Literal("5")
+
+
+def test_the_fast_path_falls_back_when_pyrudof_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = Graph().parse(data=DATA, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+
+    def unmapped(*args: object) -> Graph:
+        raise validation_core.Unmapped("as if a value named two nodes")
+
+    monkeypatch.setattr(validation_core, "run", unmapped)
+    assert results(validation.validate_fast(data, shapes, workers=1)) == results(validation.validate(data, shapes))
+
+
+def test_the_catalogue_shapes_are_shared_out(catalogue) -> None:
+    shapes = validation_focus.canonical(catalogue.shapes)
+    store = validation_focus.load_store(catalogue.union())
+    targets = validation_focus.find_targets(catalogue.union(), shapes, store)
+    part = validation_core.split(shapes, targets)
+    assert part.rudof is not None
+    to_rudof = {s for s in shapes.subjects(SH.path, None) if validation_core.eligible(shapes, s)}
+    assert len(to_rudof) > 50
+    assert not any((s, SH.property, p) in part.pyshacl for s in targets for p in to_rudof)
