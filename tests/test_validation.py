@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 import railgraph
-from railgraph import validation, validation_cache, validation_focus
+from railgraph import store_graph, validation, validation_cache, validation_core, validation_focus
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import RDF, RG, RGSH, SH
 from railgraph.validation import Severity, ValidationReport
@@ -38,8 +38,10 @@ def results(report: ValidationReport) -> Results:
 
 
 def fast(catalogue: Catalogue, cache_dir: Path | None, **options) -> ValidationReport:
-    return validation.validate_fast(catalogue.union(), catalogue.shapes, cache_dir=cache_dir,
-                                    source_digest=catalogue.source_digest(), **options)
+    """What the catalogue runs: the store, and an rdflib view of it (no rdflib copy)."""
+    store = catalogue.oxstore
+    return validation.validate_fast(store_graph.view(store), catalogue.shapes, cache_dir=cache_dir,
+                                    source_digest=catalogue.source_digest(), store=store, **options)
 
 
 def reference(catalogue: Catalogue) -> ValidationReport:
@@ -47,17 +49,17 @@ def reference(catalogue: Catalogue) -> ValidationReport:
 
 
 class Spy:
-    """Records how many focus nodes each run of pyshacl was given."""
+    """Records how many focus nodes each validation (pyrudof and pyshacl) was given."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.runs: list[int] = []
-        run = validation_focus.run
+        check = validation._check
 
-        def spy(data, shapes, targets, workers=1):
+        def spy(data, store, shapes, targets, *args, **kwargs):
             self.runs.append(len(set().union(*targets.values())))
-            return run(data, shapes, targets, workers)
+            return check(data, store, shapes, targets, *args, **kwargs)
 
-        monkeypatch.setattr(validation_focus, "run", spy)
+        monkeypatch.setattr(validation, "_check", spy)
 
 
 def copy_cache(source: Path, tmp_path: Path) -> Path:
@@ -142,6 +144,31 @@ def test_on_the_invalid_corpus_cold_parallel_and_incremental(tmp_path, monkeypat
     assert results(fast(corpus, cache)) == results(expected)
     whole, incremental = spy.runs
     assert incremental < whole, "brought up to date from the snapshot of the catalogue without examples"
+    monkeypatch.undo()
+    assert results(one_process_and_its_queries(corpus, monkeypatch)) == results(expected)
+
+
+def one_process_and_its_queries(catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch) -> ValidationReport:
+    """A cold fast run in this process, which must have used pyrudof and answered every SPARQL
+    constraint set-wise: rdflib runs no query (targets and constraints are on pyoxigraph)."""
+    checked: list[int] = []
+    run, query = validation_core.run, Graph.query
+
+    def rudof(*args, **kwargs):
+        report = run(*args, **kwargs)
+        checked.append(len(report))
+        return report
+
+    def per_node(self, *args, **kwargs):
+        raise AssertionError(f"rdflib ran a query: {args[0]}")
+
+    monkeypatch.setattr(validation_core, "run", rudof)
+    monkeypatch.setattr(validation, "RUDOF_FROM", 0)
+    monkeypatch.setattr(Graph, "query", per_node)
+    report = fast(catalogue, None, workers=1)
+    monkeypatch.undo()
+    assert checked and checked[0] > 0, "pyrudof checked the core constraints and found something"
+    return report
 
 
 def test_on_a_generated_catalogue_with_the_invalid_corpus(generated_root) -> None:
@@ -292,3 +319,18 @@ def test_shapes_with_rules_are_left_to_pyshacl(tmp_path) -> None:
     assert results(report) == results(validation.validate(data, shapes))
     assert len(report.violations) == 1 and len(data) == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_an_rdflib_graph_without_a_store_gets_the_same_report(tmp_path) -> None:
+    corpus = railgraph.load(small_root(tmp_path), data=[INVALID])
+    copied = validation.validate_fast(corpus.union(), corpus.shapes, source_digest=corpus.source_digest())
+    assert results(copied) == results(reference(corpus))
+
+
+def test_the_view_reads_the_store_in_place(catalogue) -> None:
+    view = store_graph.view(catalogue.oxstore)
+    assert store_graph.reads(view, catalogue.oxstore)
+    assert not store_graph.reads(catalogue.union(), catalogue.oxstore)
+    assert len(view) == len(catalogue.union())
+    licence = URIRef("https://w3id.org/railgraph/id/licence/bigcode-openrail-m-license-agreement")
+    assert set(view.predicate_objects(licence)) == set(catalogue.union().predicate_objects(licence))

@@ -19,7 +19,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import facets, guard, inference, licensing, loading, validation
+from . import facets, guard, inference, licensing, loading, store_graph, validation
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, serialize, serialize_statements
 from .export.tables import render_tables
@@ -187,8 +187,10 @@ class Catalogue:
         """SHACL-validate the catalogue; with ``paths``, add those files and report only on them."""
         added = [self.add_file(p) for p in paths]
         texts: dict[Path, str] = {}
-        report = validation.validate_fast(self.union(), self.shapes, lambda node: self.locate(node, texts),
-                                          cache_dir=self.cache_dir(), source_digest=self.source_digest())
+        store = self.oxstore
+        report = validation.validate_fast(store_graph.view(store), self.shapes, lambda node: self.locate(node, texts),
+                                          cache_dir=self.cache_dir(), source_digest=self.source_digest(),
+                                          store=store)
         if added:
             subjects = {s.value for source in added for s in source.subjects if isinstance(s, ox.NamedNode)}
             report.results = [r for r in report.results if r.focus_node in subjects]

@@ -1,0 +1,61 @@
+"""The default graph of a pyoxigraph store as an rdflib :class:`~rdflib.Graph`, read in place.
+
+pyshacl (and railgraph's own reference code) take rdflib graphs; copying a large store into one
+costs more than the work done on it. oxrdflib's store plugin answers rdflib's look-ups from the
+store instead. Its size is counted by pyoxigraph, without the duplicate check oxrdflib makes
+for a union of graphs (the default graph is a set already), and a plain string comes back as
+rdflib's plain literal, as :func:`railgraph.terms.to_rdflib` gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Graph, Literal
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
+from rdflib.query import Result
+
+
+class _InPlace(OxigraphStore):
+    """oxrdflib's store, giving a plain string as rdflib reads one (oxrdflib types it xsd:string)."""
+
+    def triples(self, triple_pattern: Any, context: Graph | None = None) -> Iterator[Any]:
+        for (s, p, o), contexts in super().triples(triple_pattern, context):
+            yield (s, p, _plain(o)), contexts
+
+    def query(self, *args: Any, **kwargs: Any) -> Result:
+        result = super().query(*args, **kwargs)
+        if result.type == "SELECT":
+            result.bindings = [{name: _plain(value) for name, value in row.items()} for row in result.bindings]
+        elif result.type == "CONSTRUCT" and result.graph is not None:
+            graph = Graph()
+            graph += ((s, p, _plain(o)) for s, p, o in result.graph)
+            result.graph = graph
+        return result
+
+    def __len__(self, context: Graph | None = None) -> int:
+        if context is None or context.identifier != DATASET_DEFAULT_GRAPH_ID:
+            return super().__len__(context)
+        count = next(iter(self._inner.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
+        return int(count["n"].value)
+
+
+def _plain(term: Any) -> Any:
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
+def view(store: ox.Store) -> Graph:
+    """The default graph of ``store`` as an rdflib graph (changes to either show in the other)."""
+    return Graph(store=_InPlace(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+
+
+def reads(graph: Graph, store: ox.Store) -> bool:
+    """Whether ``graph`` is a :func:`view` of ``store``: then it cannot tell ``"x"`` from
+    ``"x"^^xsd:string`` either, as pyoxigraph holds them as one term."""
+    return isinstance(graph.store, _InPlace) and graph.store._inner is store
