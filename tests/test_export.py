@@ -261,3 +261,21 @@ def test_turtle_writes_full_iris_rather_than_escape_a_slash_in_a_local_name(cata
     assert "\\/" not in text and "@prefix rg: <https://w3id.org/railgraph/ontology#> ." in text
     assert "<https://w3id.org/railgraph/id/licence/bigcode-openrail-m-license-agreement>" in text
     assert same_graph(Graph().parse(data=data, format="turtle"), catalogue.asserted)
+
+
+@pytest.mark.parametrize("document", [
+    {"b": [1, True, None, "é\u2028\"\\", {"z": -(2 ** 63), "a": 2 ** 64 - 1}], "a": {}, "c": [], "v": 1.1},
+    {"float": 1e16, "small": 1e-05, "x": 0.1},
+    {"huge": 2 ** 64, "negative": -(2 ** 63) - 1},
+    [{"@id": "x", "@graph": [{"k": "\x1f"}]}],
+])
+def test_json_bytes_are_the_json_modules_whichever_writer_is_used(document) -> None:
+    expected = (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    assert jsonld.dumps(document) == expected
+
+
+def test_the_catalogue_json_ld_is_written_by_orjson_as_the_json_module_would(exported) -> None:
+    document = json.loads(exported["jsonld"])
+    assert jsonld._orjson_writes_alike(document)
+    assert exported["jsonld"] == (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+                                  + "\n").encode("utf-8")
