@@ -39,9 +39,9 @@ FORMATS = {".ttl": "turtle", ".nt": "nt"}
 _RDFLIB_ONLY = re.compile(r"@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*(?:string|XMLLiteral|HTML)")
 
 
-#: Most blank nodes one source file may hold. Their stable labels come from rdflib's graph
-#: canonicalisation, whose time grows with the square of their number (200 take about 2 s,
-#: 1,000 about 40 s); the largest file of the catalogue holds 31.
+#: Most blank nodes one source file may hold. In a file rdflib reads, their stable labels come
+#: from rdflib's graph canonicalisation, whose time grows with the square of their number (200
+#: take about 2 s, 1,000 about 40 s); the largest file of the catalogue holds 31.
 MAX_BLANK_NODES = 200
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 #: What Turtle or N-Triples text that yields a blank node holds somewhere: a label, brackets, a
