@@ -71,6 +71,7 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     jobs["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
     jobs["inferred.nt"] = lambda c: c.export("nt", inferred=True)
     jobs["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
+    _ = catalogue.inferred_triples  # read once here: the forked exports inherit them
     files = parallel.run(catalogue, jobs)
     files["validation.json"] = report.to_json().encode("utf-8")
     if report.graph is not None:
