@@ -26,3 +26,18 @@ def test_an_export_that_fails_in_a_child_fails_the_run(catalogue) -> None:
                                      "bad": lambda c: c.export("no-such-format")}
     with pytest.raises(UsageError, match="no-such-format"):
         parallel.run(catalogue, jobs, workers=2)
+
+
+def test_exports_started_beside_other_work_are_collected_or_stopped(catalogue) -> None:
+    jobs: dict[str, parallel.Job] = {"catalogue.nt": lambda c: c.export("nt"),
+                                     "inferred.nt": lambda c: c.export("nt", inferred=True)}
+    with parallel.start(catalogue, jobs, workers=2) as pending:
+        report = catalogue.validate(workers=1)
+        files = pending.result()
+    assert report.conforms
+    assert files == parallel.run(catalogue, jobs, workers=1)
+    with parallel.start(catalogue, jobs, workers=2) as abandoned:  # e.g. the catalogue did not conform
+        pass
+    assert abandoned._pool is not None
+    with pytest.raises(ValueError):  # the pool is stopped: nothing more can be asked of it
+        abandoned._pool.apply_async(len, ([],))

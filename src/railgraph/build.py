@@ -59,20 +59,21 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     chosen = [get_format(name) for name in formats]
     step("infer")
     _ = catalogue.oxstore  # the sources in the query store, with what they entail
-    step("validate")
-    report = catalogue.validate()
-    result = BuildResult(out, report)
-    if not report.conforms:
-        return result
-    step("export " + ", ".join(fmt.name for fmt in chosen) + ", inferred, csv")
+    _ = catalogue.inferred_triples  # read once here: the forked exports inherit them
     jobs: dict[str, parallel.Job] = {
         f"catalogue{fmt.extension}": (lambda c, name=fmt.name: c.export(name))
         for fmt in sorted(chosen, key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)}
     jobs["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
     jobs["inferred.nt"] = lambda c: c.export("nt", inferred=True)
     jobs["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
-    _ = catalogue.inferred_triples  # read once here: the forked exports inherit them
-    files = parallel.run(catalogue, jobs)
+    # the exports are written while the catalogue is validated, and kept only if it conforms
+    with parallel.start(catalogue, jobs) as exports:
+        step("validate; export " + ", ".join(fmt.name for fmt in chosen) + ", inferred, csv")
+        report = catalogue.validate(workers=1)  # no second pool of processes beside the exports'
+        result = BuildResult(out, report)
+        if not report.conforms:
+            return result
+        files = exports.result()
     files["validation.json"] = report.to_json().encode("utf-8")
     if report.graph is not None:
         files["validation.ttl"] = report.graph.serialize(format="turtle", encoding="utf-8")

@@ -183,14 +183,17 @@ class Catalogue:
 
     # -- validation ----------------------------------------------------------------------------
 
-    def validate(self, paths: Iterable[Path | str] = ()) -> validation.ValidationReport:
-        """SHACL-validate the catalogue; with ``paths``, add those files and report only on them."""
+    def validate(self, paths: Iterable[Path | str] = (), *, workers: int | None = None) -> validation.ValidationReport:
+        """SHACL-validate the catalogue; with ``paths``, add those files and report only on them.
+
+        ``workers``: processes pyshacl may share its focus nodes out to (by default as many as
+        pay, up to two)."""
         added = [self.add_file(p) for p in paths]
         texts: dict[Path, str] = {}
         store = self.oxstore
         report = validation.validate_fast(store_graph.view(store), self.shapes, lambda node: self.locate(node, texts),
                                           cache_dir=self.cache_dir(), source_digest=self.source_digest(),
-                                          store=store)
+                                          store=store, workers=workers)
         if added:
             subjects = {s.value for source in added for s in source.subjects if isinstance(s, ox.NamedNode)}
             report.results = [r for r in report.results if r.focus_node in subjects]

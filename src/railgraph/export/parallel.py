@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
@@ -27,18 +27,51 @@ def run(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = Non
 
     ``jobs`` should come costliest first: they are dealt out to the ``workers`` in turn.
     """
-    workers = workers if workers is not None else _default_workers(len(jobs))
-    named = list(jobs.items())
-    if workers <= 1:
-        return _collect([(name, job(catalogue)) for name, job in named])
-    global _FORKED
-    _FORKED = (catalogue, named)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            written = pool.map(_run_one, range(len(named)), chunksize=1)
-    finally:
-        _FORKED = None
-    return _collect(list(zip([name for name, _ in named], written)))
+    with start(catalogue, jobs, workers) as pending:
+        return pending.result()
+
+
+class Pending:
+    """Exports being written in forked processes while this one goes on (see :func:`start`)."""
+
+    def __init__(self, catalogue: Catalogue, jobs: Mapping[str, Job], workers: int) -> None:
+        self._names = list(jobs)
+        self._jobs = list(jobs.values())
+        self._catalogue = catalogue
+        self._pool: Any = None
+        self._async: Any = None
+        if workers > 1:
+            global _FORKED
+            _FORKED = (catalogue, list(jobs.items()))
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(workers)
+                self._async = self._pool.map_async(_run_one, range(len(self._jobs)), chunksize=1)
+            finally:
+                _FORKED = None  # the children have their copy
+
+    def result(self) -> dict[str, bytes]:
+        """Wait for the exports (or write them here, without workers) and return the files."""
+        if self._async is None:
+            return _collect([(name, job(self._catalogue)) for name, job in zip(self._names, self._jobs)])
+        return _collect(list(zip(self._names, self._async.get())))
+
+    def __enter__(self) -> Pending:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop the workers, whether or not their exports were collected."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+
+def start(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = None) -> Pending:
+    """Begin writing ``jobs`` in ``workers`` forked processes; use as a context manager, which
+    stops them at its end, and call :meth:`Pending.result` inside it.
+
+    The workers see the catalogue as it is now: start them once it is loaded and inferred.
+    """
+    return Pending(catalogue, jobs, workers if workers is not None else _default_workers(len(jobs)))
 
 
 def _default_workers(jobs: int) -> int:
