@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from railgraph.errors import UsageError
@@ -41,3 +43,20 @@ def test_exports_started_beside_other_work_are_collected_or_stopped(catalogue) -
     assert abandoned._pool is not None
     with pytest.raises(ValueError):  # the pool is stopped: nothing more can be asked of it
         abandoned._pool.apply_async(len, ([],))
+
+
+def test_exports_stay_in_this_process_where_memory_would_not_hold_two_more_copies(monkeypatch) -> None:
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "_memory", lambda: (12 * 2**30, 20 * 2**30))  # 100,000 tools
+    assert parallel._default_workers(6) == 1
+    monkeypatch.setattr(parallel, "_memory", lambda: (2 * 2**30, 20 * 2**30))  # 10,000 tools
+    assert parallel._default_workers(6) == 2
+    monkeypatch.setattr(parallel, "_memory", lambda: (None, None))  # no /proc
+    assert parallel._default_workers(6) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="read from /proc")
+def test_this_process_memory_is_read() -> None:
+    used, available = parallel._memory()
+    assert used is not None and available is not None
+    assert 10 * 2**20 < used < available

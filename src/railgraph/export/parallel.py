@@ -2,8 +2,9 @@
 
 Each export reads the catalogue's store and sources and writes bytes; none depends on another.
 Forked children inherit the loaded, inferred catalogue without copying it, and send back only
-the bytes they wrote. Where fork is not available, or one core is all there is, the exports are
-written one after the other in this process: the bytes are the same either way.
+the bytes they wrote. Where fork is not available, one core is all there is, or memory would not
+hold the children, the exports are written one after the other in this process: the bytes are
+the same either way.
 """
 
 from __future__ import annotations
@@ -75,9 +76,36 @@ def start(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = N
 
 
 def _default_workers(jobs: int) -> int:
+    """Two where fork is there, two cores are, and memory for two more copies of this process.
+
+    A forked child shares its parent's memory only until it writes to it, and Python writes to
+    every object it touches (reference counts), so each child may grow to the parent's size: at
+    100,000 tools two children beside a 12 GiB parent ran a 24 GiB machine out of memory.
+    """
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(jobs, os.cpu_count() or 1, 2))
+    workers = max(1, min(jobs, os.cpu_count() or 1, 2))
+    used, available = _memory()
+    if used is not None and available is not None and used * workers > available * 0.8:
+        return 1
+    return workers
+
+
+def _memory() -> tuple[int | None, int | None]:
+    """This process's resident memory and the memory the system has available, in bytes (None
+    where /proc does not tell)."""
+
+    def read(path: str, field: str) -> int | None:
+        try:
+            with open(path, encoding="ascii") as stream:
+                for line in stream:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            return None
+        return None
+
+    return read("/proc/self/status", "VmRSS"), read("/proc/meminfo", "MemAvailable")
 
 
 def _run_one(index: int) -> bytes | dict[str, bytes]:
