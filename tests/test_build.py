@@ -126,3 +126,21 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_a_build_from_the_caches_writes_the_bytes_of_a_cold_one(tmp_path: Path) -> None:
+    """The inferred graph and the validation report read back from the cache give the same files
+    (the validation report used to keep the labels and prefixes of its run)."""
+    from railgraph.catalogue import Catalogue
+    from railgraph.settings import Settings
+
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")})
+
+    def files(out: Path) -> dict[str, bytes]:
+        build(Catalogue.load(ROOT, settings=settings), out, ("nt",), site=False)
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    cold = files(tmp_path / "cold")
+    assert any((tmp_path / "cache").glob("inferred-*.nq")), "the second build reads the cache"
+    assert files(tmp_path / "cached") == cold
+    assert b"ValidationResult" in cold["validation.ttl"]

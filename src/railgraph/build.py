@@ -22,6 +22,7 @@ from .errors import InputError
 from .export import FORMATS, get_format, parallel
 from .export.catalog import describe
 from .export.tables import render_tables
+from .loading import stable_blank_nodes
 from .validation import ValidationReport
 
 __all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "release_date", "write_atomically",
@@ -75,8 +76,8 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
             return result
         files = exports.result()
     files["validation.json"] = report.to_json().encode("utf-8")
-    if report.graph is not None:
-        files["validation.ttl"] = report.graph.serialize(format="turtle", encoding="utf-8")
+    if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes
+        files["validation.ttl"] = catalogue.serialize(stable_blank_nodes(report.graph, "validation"), "ttl")
     step("describe")
     description = describe(catalogue, files, version=__version__, issued=release_date(catalogue.root),
                            base_iri=catalogue.settings["base_iri"])
