@@ -1,9 +1,9 @@
-"""Fast OWL 2 RL inference: owlrl closes the schema once, a compiled pass applies it to the data.
+"""Fast OWL 2 RL inference: owlrl closes the schema once, SPARQL updates apply it to the data.
 
-owlrl (:func:`railgraph.inference.infer`) stays the reference semantics; it re-scans the whole
-graph on every round and needs minutes on the catalogue with its licence register. The ontology
-only uses the axioms below, so their consequences on instance data are computed here, in time
-linear in the data per round, from the closure owlrl computes on the schema alone:
+owlrl (:func:`railgraph.inference.infer_with_owlrl`) stays the reference semantics; it re-scans
+the whole graph on every round and needs minutes on the catalogue with its licence register. The
+ontology only uses the axioms below, so their consequences on instance data are computed here,
+inside the pyoxigraph store (:func:`apply_in`), from the closure owlrl computes on the schema alone:
 
 * ``rdfs:subClassOf`` (cax-sco), ``rdfs:subPropertyOf`` (prp-spo1)
 * ``rdfs:domain`` and ``rdfs:range`` (prp-dom, prp-rng)
@@ -21,14 +21,12 @@ from collections.abc import Iterable
 
 import owlrl
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal
+from rdflib import Graph
 from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .namespaces import OWL, RDF, RDFS
 from .terms import to_oxigraph, to_rdflib
-
-Triple = tuple[Node, Node, Node]
 
 #: Predicates and types that make a triple part of the schema.
 SCHEMA_PREDICATES = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
@@ -47,38 +45,6 @@ UNSUPPORTED = {OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.hasKey
 # namespace class, which costs more than the comparison it feeds.
 _TYPE, _CHAIN = RDF.type, OWL.propertyChainAxiom
 _OX_TYPE, _OX_REST = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDF.rest))
-
-
-def split(asserted: Graph) -> tuple[Graph, list[Triple]]:
-    """The schema triples (with their RDF lists) and the rest."""
-    schema = Graph()
-    data: list[Triple] = []
-    for s, p, o in asserted:
-        if p in SCHEMA_PREDICATES or (p == _TYPE and o in SCHEMA_TYPES):
-            schema.add((s, p, o))
-            if p == _CHAIN:
-                for node in _list_nodes(asserted, o):
-                    for triple in asserted.triples((node, None, None)):
-                        schema.add(triple)
-        else:
-            data.append((s, p, o))
-    return schema, data
-
-
-def schema_of(asserted: Graph) -> Graph:
-    """The schema triples of :func:`split`, read from the graph's indexes (no pass over the data)."""
-    schema = Graph()
-    for predicate in SCHEMA_PREDICATES:
-        for s, p, o in asserted.triples((None, predicate, None)):
-            schema.add((s, p, o))
-            if p == _CHAIN:
-                for node in _list_nodes(asserted, o):
-                    for triple in asserted.triples((node, None, None)):
-                        schema.add(triple)
-    for cls in SCHEMA_TYPES:
-        for triple in asserted.triples((None, _TYPE, cls)):
-            schema.add(triple)
-    return schema
 
 
 def supported(asserted: Graph) -> bool:
@@ -135,61 +101,6 @@ def close_schema(schema: Graph) -> Graph:
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
                            datatype_axioms=False).expand(closed)
     return closed
-
-
-def entailed(asserted: Graph) -> set[Triple]:
-    """Every triple OWL 2 RL entails from ``asserted`` through the supported axioms."""
-    closed = close_schema(schema_of(asserted))
-    index = Schema(closed)
-    known: set[Triple] = set(asserted) | set(closed)
-    by_subject: dict[Node, list[Triple]] = defaultdict(list)
-    by_object: dict[Node, list[Triple]] = defaultdict(list)
-    pending: list[Triple] = list(known)
-    for triple in known:
-        by_subject[triple[0]].append(triple)
-        by_object[triple[2]].append(triple)
-
-    def add(triple: Triple) -> None:
-        if triple not in known:
-            known.add(triple)
-            pending.append(triple)
-            by_subject[triple[0]].append(triple)
-            by_object[triple[2]].append(triple)
-
-    while pending:
-        s, p, o = triple = pending.pop()
-        if p == _TYPE:
-            for superclass in index.superclasses.get(o, ()):
-                add((s, _TYPE, superclass))
-            continue
-        for superproperty in index.superproperties.get(p, ()):
-            add((s, superproperty, o))
-        for cls in index.domains.get(p, ()):
-            add((s, _TYPE, cls))
-        if not isinstance(o, Literal):
-            for cls in index.ranges.get(p, ()):
-                add((o, _TYPE, cls))
-            for inverse in index.inverses.get(p, ()):
-                add((o, inverse, s))
-        if p in index.transitive:
-            for _, p2, o2 in list(by_subject.get(o, ())):
-                if p2 == p:
-                    add((s, p, o2))
-            for s0, p0, _ in list(by_object.get(s, ())):
-                if p0 == p:
-                    add((s0, p, o))
-        for second, result in index.chains.get(p, ()):
-            for _, p2, o2 in list(by_subject.get(o, ())):
-                if p2 == second:
-                    add((s, result, o2))
-        if p in index.chain_seconds:
-            for first, pairs in index.chains.items():
-                for second, result in pairs:
-                    if second == p:
-                        for s0, p0, _ in list(by_object.get(s, ())):
-                            if p0 == first:
-                                add((s0, result, o))
-    return known - set(asserted)
 
 
 def supported_in(store: ox.Store) -> bool:
@@ -322,12 +233,4 @@ def _terms(values: Iterable[Node]) -> str:
     return " ".join(str(to_oxigraph(value)) for value in sorted(values))
 
 
-def _list_nodes(graph: Graph, head: Node) -> Iterable[Node]:
-    node = head
-    while isinstance(node, BNode):
-        yield node
-        node = graph.value(node, RDF.rest)
-
-
-__all__ = ["Schema", "close_schema", "entailed", "apply_in", "schema_in", "schema_of", "split", "supported",
-           "supported_in"]
+__all__ = ["Schema", "apply_in", "close_schema", "schema_in", "supported", "supported_in"]
