@@ -58,12 +58,6 @@ class OxigraphStore:
         self.store = store
 
     @classmethod
-    def in_memory(cls, nquads: Callable[[], bytes]) -> OxigraphStore:
-        store = ox.Store()
-        store.load(nquads(), format=ox.RdfFormat.N_QUADS)
-        return cls(store)
-
-    @classmethod
     def on_disk(cls, path: Path, digest: str, nquads: Callable[[], bytes]) -> OxigraphStore:
         """Open the store at ``path``, (re)building it first unless it holds sources ``digest``."""
         path = path.resolve()
