@@ -110,19 +110,17 @@ class Catalogue:
         """:attr:`oxstore` in memory: each source in its named graph, the inferred graph, and
         their union as the default graph."""
         store = ox.Store()
-        for source in self.sources:
-            name = ox.NamedNode(str(source.graph_iri))
-            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in source.quads)
+        store.bulk_extend(self._source_quads())
         for source in self.sources:
             store.bulk_extend(source.quads)
-        inference.infer_cached(store, ox.NamedNode(str(INFERRED_GRAPH)), self.source_digest(), self.cache_dir())
+        inference.infer_cached(store, _INFERRED, self.source_digest(), self.cache_dir())
         return store
 
     @cached_property
     def inferred_triples(self) -> list[ox.Triple]:
         """What OWL 2 RL adds to the asserted triples (pyoxigraph triples)."""
         store = self._memory_store if self.settings["query_engine"] == "rdflib" else self.oxstore
-        return [quad.triple for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH)))]
+        return [quad.triple for quad in store.quads_for_pattern(None, None, None, _INFERRED)]
 
     def asserted_triples(self) -> set[ox.Triple]:
         """Every asserted triple (ontology, vocabularies and data), as pyoxigraph triples."""
@@ -359,8 +357,8 @@ class Catalogue:
 
     @cached_property
     def _facet_index(self) -> facets.FacetIndex:
-        """Built from the store (its default graph, the union); with an on-disk store, kept beside it and reused while it
-        holds the same sources (the store's digest file names them)."""
+        """Built from the store (its default graph, the union); with an on-disk store, kept beside
+        it and reused while it holds the same sources (the store's digest file names them)."""
         folder = self.settings["store"]
         if not folder or not isinstance(self.store, OxigraphStore):
             return facets.FacetIndex(self.oxstore)
@@ -444,10 +442,14 @@ class Catalogue:
     def _named_quads(self) -> Iterator[ox.Quad]:
         """Each source's triples in its named graph, then the inferred graph's (from the sources,
         whose blank-node labels are stable, not from a store that may have renamed them)."""
+        yield from self._source_quads()
+        yield from (ox.Quad(t.subject, t.predicate, t.object, _INFERRED) for t in self.inferred_triples)
+
+    def _source_quads(self) -> Iterator[ox.Quad]:
+        """Each source's triples in its named graph."""
         for source in self.sources:
             name = ox.NamedNode(str(source.graph_iri))
             yield from (ox.Quad(q.subject, q.predicate, q.object, name) for q in source.quads)
-        yield from (ox.Quad(t.subject, t.predicate, t.object, _INFERRED) for t in self.inferred_triples)
 
     def serialize(self, graph: Graph, format_name: str) -> bytes:
         """Any graph in one of the graph formats, JSON-LD compacted with the shipped context."""

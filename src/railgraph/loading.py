@@ -150,7 +150,7 @@ def _graph_of_quads(reading: rdf_input.Reading) -> Graph:
     graph = new_graph()
     for prefix, namespace in reading.prefixes.items():
         graph.bind(prefix, namespace)
-    graph.addN(to_rdflib_quads((ox.Triple(q.subject, q.predicate, q.object) for q in reading.quads), graph))
+    graph.addN(to_rdflib_quads(reading.quads, graph))
     return graph
 
 
