@@ -92,30 +92,31 @@ def serialize_statements(statements: Iterable[ox.Triple | ox.Quad], fmt: Format,
     line order, Turtle and RDF/XML by subject, predicate and object (so Turtle groups them with
     ``;`` and ``,``), TriG by graph first. Graph formats take the triples of quads (their union);
     dataset formats put triples in the default graph. Turtle and TriG declare those of
-    ``prefixes`` they use, leaving out any that would need a "/" escaped in a local name. JSON-LD is compacted with ``context`` by :mod:`.compact`, or by PyLD
-    where that cannot promise the same document.
+    ``prefixes`` they use, leaving out any that would need a "/" escaped in a local name.
+    JSON-LD is compacted with ``context`` by :mod:`.compact`, or by PyLD where that cannot
+    promise the same document. ``statements`` are all triples or all quads.
     """
     if fmt.name not in (*_OXIGRAPH_FORMATS, "jsonld"):
         raise UsageError(f"{fmt.name} is not a serialisation of statements",
                          hint="choose one of " + ", ".join([*_OXIGRAPH_FORMATS, "jsonld"]))
+    items: list[ox.Triple] | list[ox.Quad] = list(statements)  # type: ignore[assignment]
     if fmt.quads:
-        items: Iterable[ox.Triple] | Iterable[ox.Quad] = (
-            s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in statements)
-    else:
-        items = (ox.Triple(s.subject, s.predicate, s.object) if isinstance(s, ox.Quad) else s
-                 for s in statements)
+        items = [s if isinstance(s, ox.Quad) else ox.Quad(s.subject, s.predicate, s.object) for s in items]
+    elif any(isinstance(s, ox.Quad) and not isinstance(s.graph_name, ox.DefaultGraph) for s in items):
+        items = [ox.Triple(s.subject, s.predicate, s.object) for s in items]  # pyoxigraph writes a
+        # quad of the default graph as its triple, and refuses the others in a graph format
+    if fmt.name == "jsonld":  # in their given order (faster to group); duplicates merge there
+        return jsonld.dumps(_compact(compact.from_oxigraph(items), lambda: _rdflib_graph(items), context or {}))
+    # each statement is one N-Triples/N-Quads line (pyoxigraph escapes line feeds and carriage
+    # returns in literals); sorting the lines as bytes sorts them by code point
+    lines = ox.serialize(items, format=ox.RdfFormat.N_QUADS if fmt.quads else ox.RdfFormat.N_TRIPLES).split(b"\n")
     if fmt.name in ("nt", "nq"):
-        # pyoxigraph escapes line feeds and carriage returns in literals (and leaves U+2028,
-        # U+0085 ... as they are), so each statement is one line; sorting the lines as bytes
-        # sorts them by code point, and saves making a string of each statement
-        written = ox.serialize(items, format=_OXIGRAPH_FORMATS[fmt.name])
-        lines = sorted(set(written.split(b"\n")) - {b""})
-        return b"\n".join(lines) + b"\n" if lines else b""
-    if fmt.name == "jsonld":
-        triples = list(items)  # in their given order (faster to group); duplicates merge there
-        return jsonld.dumps(_compact(compact.from_oxigraph(triples), lambda: _rdflib_graph(triples),
-                                     context or {}))
-    ordered = _by_graph(set(items)) if fmt.name == "trig" else sorted(set(items), key=_subject_first)
+        return b"".join(line + b"\n" for line in sorted(set(lines) - {b""}))
+    # a subject's lines stay together (each starts with the subject and a space), its types first
+    by_key = {line.replace(_TYPE_VERB, _TYPE_KEY, 1): item for line, item in zip(lines, items)}
+    ordered = [by_key[key] for key in sorted(by_key)]
+    if fmt.name == "trig":
+        ordered = _by_graph(ordered)  # type: ignore[arg-type]
     chosen = dict(sorted((prefixes or {}).items()))
     written = ox.serialize(ordered, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
     if fmt.name == "rdfxml":
@@ -128,6 +129,11 @@ def serialize_statements(statements: Iterable[ox.Triple | ox.Quad], fmt: Format,
         written = ox.serialize(ordered, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
         escaping = _escaping_prefix(written, chosen)
     return _without_unused_prefixes(written)
+
+
+#: rdf:type as an N-Triples predicate, and what stands for it in a line's sort key: it sorts
+#: before any other predicate, so a subject's types come first (Turtle's ``a``).
+_TYPE_VERB, _TYPE_KEY = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ", b" \x00 "
 
 
 def _escaping_prefix(written: bytes, prefixes: Mapping[str, str]) -> str | None:
@@ -147,25 +153,12 @@ _OXIGRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                      "rdfxml": ox.RdfFormat.RDF_XML}
 
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-
-
-def _subject_first(statement: ox.Triple | ox.Quad) -> str:
-    """The statement's N-Triples (N-Quads) line, which sorts by subject, predicate and object,
-    and its types first (Turtle's ``a``): one string per statement sorts far faster than rdflib
-    terms or tuples."""
-    line = str(statement)
-    if statement.predicate == _RDF_TYPE:
-        return line.partition(" ")[0] + "\x00" + line  # "\x00" sorts before the space after it
-    return line
-
-
-def _by_graph(quads: set[ox.Quad]) -> list[ox.Quad]:
-    """TriG writes a graph's statements together: by graph name, then as Turtle."""
-    graphs: dict[Any, list[ox.Quad]] = {}
+def _by_graph(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """TriG writes a graph's statements together: by graph name, keeping their order within it."""
+    graphs: dict[str, list[ox.Quad]] = {}
     for quad in quads:
-        graphs.setdefault(quad.graph_name, []).append(quad)
-    return [quad for name in sorted(graphs, key=str) for quad in sorted(graphs[name], key=_subject_first)]
+        graphs.setdefault(str(quad.graph_name), []).append(quad)
+    return [quad for name in sorted(graphs) for quad in graphs[name]]
 
 
 def _without_unused_prefixes(document: bytes) -> bytes:
