@@ -20,7 +20,7 @@ from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
 from .export import FORMATS, get_format, parallel
-from .export.catalog import describe
+from .export.catalog import describe, statistics_of
 from .export.tables import render_tables
 from .loading import stable_blank_nodes
 from .validation import ValidationReport
@@ -30,6 +30,8 @@ __all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "release_date", "write_ato
 
 #: How long an export takes, roughly, against the others (the costliest are started first).
 _COST = {"jsonld-framed": 5, "jsonld": 4, "trig": 3, "ttl": 3, "rdfxml": 2, "nq": 2, "nt": 1}
+#: The job that counts the catalogue for its description, beside the exports.
+_STATISTICS = "statistics"
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
@@ -57,30 +59,41 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     VoID description of those files), ``validation.*`` and, unless ``site`` is false, ``site/``.
     With ``key`` (see :mod:`railgraph.build_stamp`), a stamp lets the next build see it is up to date.
     """
-    chosen = [get_format(name) for name in formats]
-    step("infer")
-    _ = catalogue.oxstore  # the sources in the query store, with what they entail
-    _ = catalogue.inferred_triples  # read once here: the forked exports inherit them
-    jobs: dict[str, parallel.Job] = {
+    chosen = sorted((get_format(name) for name in formats), key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
+    # the asserted dumps need only the sources: they are written while the store is filled and
+    # closed; what reads the store is written while the catalogue is validated; all are kept
+    # only if it conforms
+    asserted: dict[str, parallel.Task] = {
         f"catalogue{fmt.extension}": (lambda c, name=fmt.name: c.export(name))
-        for fmt in sorted(chosen, key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)}
-    jobs["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
-    jobs["inferred.nt"] = lambda c: c.export("nt", inferred=True)
-    jobs["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
-    # the exports are written while the catalogue is validated, and kept only if it conforms
-    with parallel.start(catalogue, jobs) as exports:
-        step("validate; export " + ", ".join(fmt.name for fmt in chosen) + ", inferred, csv")
-        report = catalogue.validate(workers=1)  # no second pool of processes beside the exports'
-        result = BuildResult(out, report)
-        if not report.conforms:
-            return result
-        files = exports.result()
+        for fmt in chosen if not (fmt.view or fmt.quads)}
+    entailed: dict[str, parallel.Task] = {
+        f"catalogue{fmt.extension}": (lambda c, name=fmt.name: c.export(name))
+        for fmt in chosen if fmt.view or fmt.quads}
+    entailed["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
+    entailed["inferred.nt"] = lambda c: c.export("nt", inferred=True)
+    entailed["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
+    entailed[_STATISTICS] = statistics_of
+    exporting = ", ".join(fmt.name for fmt in chosen)
+    with parallel.start(catalogue, asserted) as dumps:
+        step(f"infer; export {exporting}")
+        _ = catalogue.oxstore  # the sources in the query store, with what they entail
+        _ = catalogue.inferred_triples  # read once here: the forked exports inherit them
+        with parallel.start(catalogue, entailed) as more:
+            step("validate; export inferred, csv")
+            report = catalogue.validate(workers=1)  # the cores are busy with the exports already
+            result = BuildResult(out, report)
+            if not report.conforms:
+                return result
+            outputs = more.outputs()
+            files = dumps.result()
+    statistics = outputs.pop(_STATISTICS)
+    files.update(parallel.files_of(outputs))
     files["validation.json"] = report.to_json().encode("utf-8")
     if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes
         files["validation.ttl"] = catalogue.serialize(stable_blank_nodes(report.graph, "validation"), "ttl")
     step("describe")
     description = describe(catalogue, files, version=__version__, issued=release_date(catalogue.root),
-                           base_iri=catalogue.settings["base_iri"])
+                           base_iri=catalogue.settings["base_iri"], statistics=statistics)  # type: ignore[arg-type]
     files["catalog.ttl"] = catalogue.serialize(description, "ttl")
     files["catalog.jsonld"] = catalogue.serialize(description, "jsonld")
     if site:

@@ -46,7 +46,7 @@ from .rdf import FORMATS
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
 
-__all__ = ["MEDIA_TYPES", "FileType", "Statistics", "describe"]
+__all__ = ["MEDIA_TYPES", "FileType", "Statistics", "describe", "statistics_of"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -160,12 +160,20 @@ class Statistics:
         return {URIRef(split_iri(str(term))[0]) for term in [*self.instances, *self.properties]}
 
 
+def statistics_of(catalogue: Catalogue) -> tuple[Statistics, Statistics]:
+    """The VoID counts of the asserted and of the inferred triples of ``catalogue``."""
+    store = catalogue.oxstore
+    return Statistics.of_store(store), Statistics.of_store(store, INFERRED_GRAPH)
+
+
 def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
-             issued: datetime.date, base_iri: str = BASE, endpoint: str | None = None) -> Graph:
+             issued: datetime.date, base_iri: str = BASE, endpoint: str | None = None,
+             statistics: tuple[Statistics, Statistics] | None = None) -> Graph:
     """The DCAT-AP 3.0.0 and VoID description of ``catalogue`` and the build ``files``.
 
     ``files`` maps each file's path relative to ``dist/`` to its bytes; each becomes a distribution
     downloadable at ``{base_iri}dist/{path}``. ``endpoint`` is the SPARQL endpoint, when one is served.
+    ``statistics`` are those of :func:`statistics_of`, when they were counted already.
     """
     base_iri = base_iri if base_iri.endswith("/") else base_iri + "/"
     catalog = URIRef(base_iri + "catalogue")
@@ -216,7 +224,8 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
             dumps[inferred if PurePosixPath(path).stem == "inferred" else dataset].append(download)
 
     store = catalogue.oxstore
-    _add_statistics(graph, dataset, Statistics.of_store(store), partitions=True)
+    asserted, inferred_statistics = statistics or statistics_of(catalogue)
+    _add_statistics(graph, dataset, asserted, partitions=True)
     add((dataset, VOID.uriSpace, Literal(str(ID))))
     for example in _examples(store):
         add((dataset, VOID.exampleResource, example))
@@ -226,7 +235,7 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
     add((inferred, DCTERMS.description, Literal(
         "What OWL 2 RL inference adds to the asserted triples; not counted in the parent "
         "dataset's statistics, which cover the asserted triples only.", lang="en")))
-    _add_statistics(graph, inferred, Statistics.of_store(store, INFERRED_GRAPH), partitions=False)
+    _add_statistics(graph, inferred, inferred_statistics, partitions=False)
     for subject, downloads in dumps.items():
         for download in downloads:
             add((subject, VOID.dataDump, download))

@@ -1,6 +1,7 @@
 """Write several exports of one catalogue at once, in forked processes, one per core.
 
-Each export reads the catalogue's store and sources and writes bytes; none depends on another.
+Each export reads the catalogue's store and sources and writes bytes (or, for a job that counts
+or describes, any value that pickles); none depends on another.
 Forked children inherit the loaded, inferred catalogue without copying it, and send back only
 the bytes they wrote. Where fork is not available, one core is all there is, or memory would not
 hold the children, the exports are written one after the other in this process: the bytes are
@@ -19,8 +20,13 @@ if TYPE_CHECKING:
 
 #: An export: the catalogue in, the bytes of one file (or several, by name) out.
 Job = Callable[["Catalogue"], "bytes | dict[str, bytes]"]
+#: Any work on the catalogue whose answer pickles (see :meth:`Pending.outputs`).
+Task = Callable[["Catalogue"], object]
 
-_FORKED: tuple[Catalogue, list[tuple[str, Job]]] | None = None
+#: How much lower the children's priority is than the parent's.
+_NICENESS = 10
+
+_FORKED: tuple[Catalogue, list[tuple[str, Task]]] | None = None
 
 
 def run(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = None) -> dict[str, bytes]:
@@ -35,7 +41,7 @@ def run(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = Non
 class Pending:
     """Exports being written in forked processes while this one goes on (see :func:`start`)."""
 
-    def __init__(self, catalogue: Catalogue, jobs: Mapping[str, Job], workers: int) -> None:
+    def __init__(self, catalogue: Catalogue, jobs: Mapping[str, Task], workers: int) -> None:
         self._names = list(jobs)
         self._jobs = list(jobs.values())
         self._catalogue = catalogue
@@ -45,16 +51,20 @@ class Pending:
             global _FORKED
             _FORKED = (catalogue, list(jobs.items()))
             try:
-                self._pool = multiprocessing.get_context("fork").Pool(workers)
+                self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_yield_to_parent)
                 self._async = self._pool.map_async(_run_one, range(len(self._jobs)), chunksize=1)
             finally:
                 _FORKED = None  # the children have their copy
 
     def result(self) -> dict[str, bytes]:
         """Wait for the exports (or write them here, without workers) and return the files."""
+        return files_of(self.outputs())
+
+    def outputs(self) -> dict[str, object]:
+        """Wait for the jobs (or run them here, without workers) and return each one's answer."""
         if self._async is None:
-            return _collect([(name, job(self._catalogue)) for name, job in zip(self._names, self._jobs)])
-        return _collect(list(zip(self._names, self._async.get())))
+            return {name: job(self._catalogue) for name, job in zip(self._names, self._jobs)}
+        return dict(zip(self._names, self._async.get()))
 
     def __enter__(self) -> Pending:
         return self
@@ -66,11 +76,12 @@ class Pending:
             self._pool.join()
 
 
-def start(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = None) -> Pending:
+def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = None) -> Pending:
     """Begin writing ``jobs`` in ``workers`` forked processes; use as a context manager, which
-    stops them at its end, and call :meth:`Pending.result` inside it.
+    stops them at its end, and call :meth:`Pending.result` (or :meth:`Pending.outputs`) inside it.
 
-    The workers see the catalogue as it is now: start them once it is loaded and inferred.
+    The workers see the catalogue as it is now: what it has not yet computed (the inferred
+    triples, say), each child computes for itself.
     """
     return Pending(catalogue, jobs, workers if workers is not None else _default_workers(len(jobs)))
 
@@ -108,17 +119,29 @@ def _memory() -> tuple[int | None, int | None]:
     return read("/proc/self/status", "VmRSS"), read("/proc/meminfo", "MemAvailable")
 
 
-def _run_one(index: int) -> bytes | dict[str, bytes]:
+def _yield_to_parent() -> None:
+    """Lower the child's priority: the parent's work (inference, validation) is the build's
+    longest chain, and the exports fill the time the cores have left."""
+    try:
+        os.nice(_NICENESS)
+    except OSError:
+        pass
+
+
+def _run_one(index: int) -> object:
     assert _FORKED is not None
     catalogue, named = _FORKED
     return named[index][1](catalogue)
 
 
-def _collect(written: list[tuple[str, bytes | dict[str, bytes]]]) -> dict[str, bytes]:
+def files_of(outputs: Mapping[str, object]) -> dict[str, bytes]:
+    """The files of exports' answers: a job's bytes under its name, or the files of its dict."""
     files: dict[str, bytes] = {}
-    for name, data in written:
+    for name, data in outputs.items():
         if isinstance(data, dict):
             files.update(data)
-        else:
+        elif isinstance(data, bytes):
             files[name] = data
+        else:
+            raise TypeError(f"{name} gave {type(data).__name__}, not the bytes of a file")
     return files
