@@ -19,9 +19,11 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
@@ -154,7 +156,7 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             store = validation_focus.load_store(data) if store is None else store
             targets = validation_focus.find_targets(data, canonical, store)
             if cache_dir is None:
-                graph = _check(data, store, canonical, targets, workers)
+                graph, _ = _check(data, store, canonical, targets, workers)
             else:
                 graph = _validate_changes(data, canonical, store, targets, workers, cache_dir, shapes_key,
                                           data_key)
@@ -177,12 +179,13 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
     Everything is validated without a snapshot or when the schema the shapes read has changed.
     The new state is remembered.
     """
-    nodes = validation_cache.fingerprints(store)
     schema = validation_cache.schema_digest(data)
     base = validation_cache.read(cache_dir, shapes_key)
-    if base is None or base.schema != schema:
-        graph = _check(data, store, shapes, targets, workers)
+    if base is None or base.schema != schema:  # the nodes are fingerprinted while pyrudof works
+        graph, nodes = _check(data, store, shapes, targets, workers,
+                              meanwhile=lambda: validation_cache.fingerprints(store))
     else:
+        nodes = validation_cache.fingerprints(store)
         redo = validation_cache.affected(data, base.nodes, nodes)
 
         def stale(node: Node | None) -> bool:  # literal focus nodes have no fingerprint
@@ -192,7 +195,7 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
         kept = validation_focus.merge([validation_focus.parse_report(base.report)], shapes,
                                       keep=lambda focus: not stale(focus))
         graph = validation_focus.merge(
-            [kept, _check(data, store, shapes, targets, workers)], shapes)
+            [kept, _check(data, store, shapes, targets, workers)[0]], shapes)
     data_key = data_key or _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())))
     validation_cache.write(cache_dir, shapes_key, validation_cache.Snapshot(
         data_key, schema, nodes, graph.serialize(format="nt")))
@@ -200,23 +203,34 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
 
 
 def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focus.Targets,
-           workers: int | None) -> Graph:
+           workers: int | None, meanwhile: Callable[[], Any] = lambda: None) -> tuple[Graph, Any]:
     """The report on the focus nodes in ``targets``: core constraints that pyrudof checks exactly
     by pyrudof (:mod:`railgraph.validation_core`), the rest by pyshacl, its SPARQL constraints
-    evaluated ahead on ``store`` (:mod:`railgraph.validation_sparql`)."""
+    evaluated ahead on ``store`` (:mod:`railgraph.validation_sparql`); and what ``meanwhile``
+    gives, run while pyrudof works.
+
+    pyrudof lets go of the GIL while it validates, so it works in a thread beside pyshacl and
+    ``meanwhile``; pyshacl then stays in this process (no fork beside a running thread).
+    """
     many = len(set().union(*targets.values())) >= RUDOF_FROM
     typed = None if store_graph.reads(data, store) else data  # where "x"^^xsd:string may differ from "x"
     part = validation_core.split(shapes, targets, store, typed) if many else validation_core.Split(None, shapes, targets)
-    reports = []
-    if part.rudof is not None:
+    if part.rudof is None:
+        return _by_pyshacl(data, store, part, _workers(workers, part.targets)), meanwhile()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="railgraph-rudof") as pool:
+        core = pool.submit(validation_core.run, store, data, part.rudof, part.rudof_targets)
+        rest = _by_pyshacl(data, store, part, 1)
+        beside = meanwhile()
         try:
-            reports.append(validation_core.run(store, data, part.rudof, part.rudof_targets))
+            return validation_focus.merge([core.result(), rest], shapes), beside
         except validation_core.Unmapped:
-            reports, part = [], validation_core.Split(None, shapes, targets)
+            whole = validation_core.Split(None, shapes, targets)
+            return _by_pyshacl(data, store, whole, _workers(workers, targets)), beside
+
+
+def _by_pyshacl(data: Graph, store: ox.Store, part: validation_core.Split, workers: int) -> Graph:
     answers = validation_sparql.answer(store, data, part.pyshacl, part.targets)
-    reports.append(validation_focus.run(data, part.pyshacl, part.targets, _workers(workers, part.targets),
-                                        answers))
-    return reports[0] if len(reports) == 1 else validation_focus.merge(reports, shapes)
+    return validation_focus.run(data, part.pyshacl, part.targets, workers, answers)
 
 
 @contextmanager
