@@ -194,3 +194,17 @@ def test_module_entry_point_runs() -> None:
     completed = subprocess.run([sys.executable, "-m", "railgraph", "--help"], capture_output=True,
                                text=True, check=False)
     assert completed.returncode == 0 and "railgraph" in completed.stdout
+
+
+def test_the_command_leaves_at_once_with_its_output_flushed_and_errors_keep_their_codes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "railgraph", "queries"], capture_output=True, text=True,
+                        timeout=120)
+    assert ok.returncode == 0
+    assert "licence-restrictions" in ok.stdout  # written before the process left without teardown
+    missing = subprocess.run([sys.executable, "-m", "railgraph", "query", "no-such-query"],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2
+    assert "no-such-query" in missing.stderr
