@@ -60,3 +60,18 @@ def test_this_process_memory_is_read() -> None:
     used, available = parallel._memory()
     assert used is not None and available is not None
     assert 10 * 2**20 < used < available
+
+
+def test_jobs_may_answer_any_value_that_pickles_beside_the_files(catalogue) -> None:
+    from railgraph.export.catalog import statistics_of
+
+    jobs: dict[str, parallel.Task] = {"catalogue.nt": lambda c: c.export("nt"), "statistics": statistics_of}
+    with parallel.start(catalogue, jobs, workers=2) as pending:
+        outputs = pending.outputs()
+    asserted, inferred = outputs.pop("statistics")  # type: ignore[misc]
+    here = statistics_of(catalogue)
+    assert (asserted.triples, inferred.triples) == (here[0].triples, here[1].triples)
+    assert asserted.instances == here[0].instances
+    assert parallel.files_of(outputs) == {"catalogue.nt": catalogue.export("nt")}
+    with pytest.raises(TypeError, match="statistics gave tuple"):
+        parallel.files_of({"statistics": (asserted, inferred)})

@@ -77,7 +77,6 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     with parallel.start(catalogue, asserted) as dumps:
         step(f"infer; export {exporting}")
         _ = catalogue.oxstore  # the sources in the query store, with what they entail
-        _ = catalogue.inferred_triples  # read once here: the forked exports inherit them
         with parallel.start(catalogue, entailed) as more:
             step("validate; export inferred, csv")
             report = catalogue.validate(workers=1)  # the cores are busy with the exports already
