@@ -75,3 +75,10 @@ def test_jobs_may_answer_any_value_that_pickles_beside_the_files(catalogue) -> N
     assert parallel.files_of(outputs) == {"catalogue.nt": catalogue.export("nt")}
     with pytest.raises(TypeError, match="statistics gave tuple"):
         parallel.files_of({"statistics": (asserted, inferred)})
+
+
+def test_workers_forked_before_the_parent_grows_leave_room_for_its_growth(monkeypatch) -> None:
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "_memory", lambda: (4 * 2**30, 20 * 2**30))
+    assert parallel._default_workers(3) == 2  # 4 GiB x 2 children < 80 % of 20 GiB
+    assert parallel._default_workers(3, growth=2.5) == 1  # 4 GiB x (2 children + 2.5) > 16 GiB

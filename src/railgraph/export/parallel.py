@@ -76,18 +76,22 @@ class Pending:
             self._pool.join()
 
 
-def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = None) -> Pending:
+def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = None, *,
+          growth: float = 0.0) -> Pending:
     """Begin writing ``jobs`` in ``workers`` forked processes; use as a context manager, which
     stops them at its end, and call :meth:`Pending.result` (or :meth:`Pending.outputs`) inside it.
 
     The workers see the catalogue as it is now: what it has not yet computed (the inferred
-    triples, say), each child computes for itself.
+    triples, say), each child computes for itself. ``growth`` is how much this process will still
+    grow meanwhile, as a multiple of its present size (filling the store, say): by default, the
+    workers are forked only where memory holds them and that growth.
     """
-    return Pending(catalogue, jobs, workers if workers is not None else _default_workers(len(jobs)))
+    return Pending(catalogue, jobs, workers if workers is not None else _default_workers(len(jobs), growth))
 
 
-def _default_workers(jobs: int) -> int:
-    """Two where fork is there, two cores are, and memory for two more copies of this process.
+def _default_workers(jobs: int, growth: float = 0.0) -> int:
+    """Two where fork is there, two cores are, and memory for two more copies of this process
+    (and for its ``growth``, a multiple of its size).
 
     A forked child shares its parent's memory only until it writes to it, and Python writes to
     every object it touches (reference counts), so each child may grow to the parent's size: at
@@ -97,7 +101,7 @@ def _default_workers(jobs: int) -> int:
         return 1
     workers = max(1, min(jobs, os.cpu_count() or 1, 2))
     used, available = _memory()
-    if used is not None and available is not None and used * workers > available * 0.8:
+    if used is not None and available is not None and used * (workers + growth) > available * 0.8:
         return 1
     return workers
 
