@@ -77,12 +77,13 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     entailed["inferred.nt"] = lambda c: c.export("nt", inferred=True)
     entailed["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
     entailed[_STATISTICS] = statistics_of
-    exporting = ", ".join(fmt.name for fmt in chosen)
+    early = [fmt.name for fmt in chosen if not (fmt.view or fmt.quads)]
+    later = [fmt.name for fmt in chosen if fmt.view or fmt.quads] + ["inferred", "csv"]
     with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
-        step(f"infer; export {exporting}")
+        step("infer" + (f"; export {', '.join(early)}" if early else ""))
         _ = catalogue.oxstore  # the sources in the query store, with what they entail
         with parallel.start(catalogue, entailed) as more:
-            step("validate; export inferred, csv")
+            step(f"validate; export {', '.join(later)}")
             report = catalogue.validate(workers=1)  # the cores are busy with the exports already
             result = BuildResult(out, report)
             if not report.conforms:
