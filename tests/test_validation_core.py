@@ -170,3 +170,22 @@ def test_the_catalogue_shapes_are_shared_out(catalogue) -> None:
     to_rudof = {s for s in shapes.subjects(SH.path, None) if validation_core.eligible(shapes, s)}
     assert len(to_rudof) > 50
     assert not any((s, SH.property, p) in part.pyshacl for s in targets for p in to_rudof)
+
+
+def test_pyrudof_validating_a_few_focus_nodes_at_a_time_reports_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = Graph().parse(data=WELL_FORMED, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    expected = validation.validate(data, shapes)
+    chunks: list[int] = []
+    pyrudof_validate = validation_core.pyrudof.Rudof.validate_shacl
+
+    def counted(engine):  # type: ignore[no-untyped-def]
+        chunks.append(1)
+        return pyrudof_validate(engine)
+
+    monkeypatch.setattr(validation_core, "CHUNK", 1)
+    monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", counted)
+    fast = validation.validate_fast(data, shapes, workers=1)
+    assert len(chunks) == 3, "one run per focus node (good-one, Other-One, untitled)"
+    assert results(fast) == results(expected)
+    assert isomorphic(fast.graph, expected.graph)
