@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from ._version import __version__
 from .atomic import replace_folder, write_file_atomically, write_files
@@ -20,7 +21,7 @@ from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
 from .export import FORMATS, get_format, parallel
-from .export.catalog import describe, statistics_of
+from .export.catalog import Statistics, describe, statistics_of
 from .export.tables import render_tables
 from .loading import stable_blank_nodes
 from .validation import ValidationReport
@@ -90,14 +91,14 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
                 return result
             outputs = more.outputs()
             files = dumps.result()
-    statistics = outputs.pop(_STATISTICS)
+    statistics = cast(tuple[Statistics, Statistics], outputs.pop(_STATISTICS))
     files.update(parallel.files_of(outputs))
     files["validation.json"] = report.to_json().encode("utf-8")
     if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes
         files["validation.ttl"] = catalogue.serialize(stable_blank_nodes(report.graph, "validation"), "ttl")
     step("describe")
     description = describe(catalogue, files, version=__version__, issued=release_date(catalogue.root),
-                           base_iri=catalogue.settings["base_iri"], statistics=statistics)  # type: ignore[arg-type]
+                           base_iri=catalogue.settings["base_iri"], statistics=statistics)
     files["catalog.ttl"] = catalogue.serialize(description, "ttl")
     files["catalog.jsonld"] = catalogue.serialize(description, "jsonld")
     if site:
