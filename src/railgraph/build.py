@@ -68,23 +68,19 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     # the asserted dumps need only the sources: they are written while the store is filled and
     # closed; what reads the store is written while the catalogue is validated; all are kept
     # only if it conforms
-    asserted: dict[str, parallel.Task] = {
-        f"catalogue{fmt.extension}": (lambda c, name=fmt.name: c.export(name))
-        for fmt in chosen if not (fmt.view or fmt.quads)}
-    entailed: dict[str, parallel.Task] = {
-        f"catalogue{fmt.extension}": (lambda c, name=fmt.name: c.export(name))
-        for fmt in chosen if fmt.view or fmt.quads}
+    early = [fmt for fmt in chosen if not (fmt.view or fmt.quads)]
+    later = [fmt for fmt in chosen if fmt.view or fmt.quads]
+    asserted = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in early}
+    entailed = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
     entailed["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
     entailed["inferred.nt"] = lambda c: c.export("nt", inferred=True)
     entailed["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
     entailed[_STATISTICS] = statistics_of
-    early = [fmt.name for fmt in chosen if not (fmt.view or fmt.quads)]
-    later = [fmt.name for fmt in chosen if fmt.view or fmt.quads] + ["inferred", "csv"]
     with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
-        step("infer" + (f"; export {', '.join(early)}" if early else ""))
+        step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
         _ = catalogue.oxstore  # the sources in the query store, with what they entail
         with parallel.start(catalogue, entailed) as more:
-            step(f"validate; export {', '.join(later)}")
+            step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
             report = catalogue.validate(workers=1)  # the cores are busy with the exports already
             result = BuildResult(out, report)
             if not report.conforms:
@@ -113,6 +109,11 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     write_atomically(out, files)
     result.written = {name: len(data) for name, data in files.items()}
     return result
+
+
+def _export(format_name: str) -> parallel.Task:
+    """The job writing ``catalogue.EXT`` in one format."""
+    return lambda catalogue: catalogue.export(format_name)
 
 
 def release_date(root: Path) -> datetime.date:
