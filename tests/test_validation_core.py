@@ -84,8 +84,8 @@ def test_pyrudof_results_read_as_pyshacls(text: str, monkeypatch: pytest.MonkeyP
                                      "IriShape")} == checked
     runs: list[Graph] = []
     run = validation_core.run
-    monkeypatch.setattr(validation_core, "run", lambda store, data, shapes, targets: runs.append(shapes) or run(
-        store, data, shapes, targets))
+    monkeypatch.setattr(validation_core, "run", lambda store, data, shapes, *rest: runs.append(shapes) or run(
+        store, data, shapes, *rest))
     fast = validation.validate_fast(data, shapes, workers=1)
     (checked_by_rudof,) = runs
     dates = (URIRef(EX + "DateShape"), SH.datatype, XSD.date) in checked_by_rudof
@@ -187,5 +187,29 @@ def test_pyrudof_validating_a_few_focus_nodes_at_a_time_reports_the_same(monkeyp
     monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", counted)
     fast = validation.validate_fast(data, shapes, workers=1)
     assert len(chunks) == 3, "one run per focus node (good-one, Other-One, untitled)"
+    assert results(fast) == results(expected)
+    assert isomorphic(fast.graph, expected.graph)
+
+
+@pytest.mark.parametrize("rudof_from", [0, 10**6], ids=["pyrudof-checks", "pyshacl-alone"])
+def test_data_read_ahead_for_every_shape_gives_the_same_report(rudof_from: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyrudof reads the data of all the shapes before the targets are known; the report is the
+    same whether its check then needs that data or not."""
+    data = Graph().parse(data=WELL_FORMED, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    expected = validation.validate(data, shapes)
+    reads: list[Graph] = []
+    read = validation_core.read
+    monkeypatch.setattr(validation_core, "read", lambda store, shapes: reads.append(shapes) or read(store, shapes))
+    monkeypatch.setattr(validation, "READ_AHEAD_FROM", 0)
+    monkeypatch.setattr(validation, "RUDOF_FROM", rudof_from)
+    given: list[object] = []
+    run = validation_core.run
+    monkeypatch.setattr(validation_core, "run", lambda *args: given.append(args[-1]) or run(*args))
+    fast = validation.validate_fast(data, shapes, workers=1)
+    assert len(reads) == 1, "read once, ahead, for all the shapes"
+    assert len(given) == (rudof_from == 0) and all(given), "the check is given the data read ahead"
+    assert (URIRef(EX + "NoMessageShape"), SH.path, None) in reads[0], "even those pyrudof leaves to pyshacl"
     assert results(fast) == results(expected)
     assert isomorphic(fast.graph, expected.graph)

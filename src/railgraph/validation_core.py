@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,11 +129,16 @@ def _copy(shapes: Graph) -> Graph:
     return graph
 
 
-def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets) -> Graph:
+def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets,
+        read_ahead: Future[pyrudof.Rudof] | None = None) -> Graph:
     """pyrudof's report on the default graph of ``store`` (``data`` in rdflib) for ``shapes``
-    (without targets of their own) on the IRIs of ``targets``, as pyshacl would write it."""
+    (without targets of their own) on the IRIs of ``targets``, as pyshacl would write it.
+
+    ``read_ahead``: pyrudof holding that data already (see :func:`read`), for these or more shapes.
+    """
     try:
-        entries = _validate(store, shapes, targets)
+        engine = read_ahead.result() if read_ahead is not None else read(store, shapes)
+        entries = _validate(engine, shapes, targets)
     except pyrudof.RudofError as exc:  # e.g. a construct it does not implement yet
         raise Unmapped(f"pyrudof could not validate: {exc}") from exc
     report = Graph(bind_namespaces="core")
@@ -147,24 +153,31 @@ def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets) -> Graph:
     return report
 
 
-def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.ShaclValidationEntry]:
-    """pyrudof's results, given the triples the shapes read: those along their paths, and the
-    types and class hierarchy that ``sh:class`` reads."""
+def read(store: ox.Store, shapes: Graph) -> pyrudof.Rudof:
+    """pyrudof holding the triples of the default graph of ``store`` that ``shapes`` read: those
+    along their paths, and the types and class hierarchy that ``sh:class`` reads. More shapes
+    than are checked may be given: the values along each path are the same."""
     predicates: set[Node] = {RDF.type, RDFS.subClassOf} if (None, SH["class"], None) in shapes else set()
     for path in shapes.objects(None, SH.path):
         inverse = shapes.value(path, SH.inversePath)
         predicates.update([path] if isinstance(path, URIRef) else [inverse] if inverse else shapes.items(path))
-    triples = (quad.triple for p in predicates
+    triples = (quad.triple for p in sorted(predicates)
                for quad in store.quads_for_pattern(None, ox.NamedNode(str(p)), None, ox.DefaultGraph()))
+    engine = pyrudof.Rudof(pyrudof.RudofConfig())
+    with tempfile.TemporaryDirectory(prefix="railgraph-rudof-") as folder:
+        data_file = Path(folder) / "data.nt"
+        ox.serialize(triples, data_file, ox.RdfFormat.N_TRIPLES)
+        engine.read_data(str(data_file), pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
+    return engine
+
+
+def _validate(engine: pyrudof.Rudof, shapes: Graph, targets: Targets) -> list[pyrudof.ShaclValidationEntry]:
+    """pyrudof's results for ``shapes`` on the focus nodes of ``targets``, a chunk at a time."""
     focus = sorted({node for nodes in targets.values() for node in nodes})
     entries: list[pyrudof.ShaclValidationEntry] = []
+    shapes_text = shapes.serialize(format="nt", encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="railgraph-rudof-") as folder:
-        data_file, shapes_file = Path(folder) / "data.nt", Path(folder) / "shapes.nt"
-        ox.serialize(triples, data_file, ox.RdfFormat.N_TRIPLES)
-        shapes_text = shapes.serialize(format="nt", encoding="utf-8")
-        engine = pyrudof.Rudof(pyrudof.RudofConfig())
-        engine.read_data(str(data_file), pyrudof.RDFFormat.NTriples,
-                         reader_mode=pyrudof.ReaderMode.Strict)
+        shapes_file = Path(folder) / "shapes.nt"
         for start in range(0, len(focus), CHUNK):  # its memory grows with the focus nodes it holds
             chunk = set(focus[start:start + CHUNK])
             with shapes_file.open("wb") as stream:
