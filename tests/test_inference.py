@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
 from rdflib import URIRef
 
+from railgraph import inference
+from railgraph.catalogue import Catalogue
 from railgraph.namespaces import ODRL, RDF, RG
+from railgraph.settings import Settings
 
 from .conftest import ID, VOCAB
 
@@ -44,3 +52,47 @@ def test_no_trivial_or_vocabulary_triples_are_kept(catalogue) -> None:
 
     assert (None, OWL.sameAs, None) not in catalogue.inferred
     assert (None, RDF.type, OWL.Thing) not in catalogue.inferred
+
+
+def _edit(root: Path, old: str, new: str) -> None:
+    tool = sorted((root / "data" / "tools").glob("*.ttl"))[0]
+    text = tool.read_text(encoding="utf-8")
+    assert old in text
+    tool.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _inferred(root: Path, cache: Path | None) -> set[ox.Triple]:
+    settings = Settings.resolve({"cache_dir": str(cache) if cache else "none"})
+    return set(Catalogue.load(root, settings=settings).inferred_triples)
+
+
+def test_an_edit_inference_does_not_read_reuses_the_cached_closure(generated_root: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    shutil.copytree(generated_root, root)
+    before = _inferred(root, cache)
+    _edit(root, 'dct:title "', 'dct:title "Renamed ')
+    with monkeypatch.context() as patch:
+        patch.setattr(inference, "infer_into", None)  # would fail if inferred again
+        cached = _inferred(root, cache)
+    assert cached == before == _inferred(root, None)
+
+
+def test_an_edit_inference_reads_infers_again(generated_root: Path, tmp_path: Path) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    shutil.copytree(generated_root, root)
+    before = _inferred(root, cache)
+    _edit(root, "rg:lifecycleStage <", "rdfs:seeAlso <")  # no longer a facet of the tool
+    after = _inferred(root, cache)
+    assert after != before
+    assert after == _inferred(root, None)
+    assert len(list(cache.glob("inferred-*.nq"))) == 2
+
+
+def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    expected = _inferred(generated_root, cache)
+    (cached,) = cache.glob("inferred-*.nq")
+    text = cached.read_bytes()
+    cached.write_bytes(text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:])
+    assert _inferred(generated_root, cache) == expected

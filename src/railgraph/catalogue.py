@@ -113,7 +113,8 @@ class Catalogue:
         store.bulk_extend(self._source_quads())
         for source in self.sources:
             store.bulk_extend(source.quads)
-        inference.infer_cached(store, _INFERRED, self.source_digest(), self.cache_dir())
+        ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
+        inference.infer_cached(store, _INFERRED, [source.quads for source in ordered], self.cache_dir())
         return store
 
     @cached_property

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import owlrl
@@ -21,9 +21,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import reasoning
+from ._version import __version__
 from .loading import graph_of, new_graph
-from .terms import to_oxigraph, to_rdflib
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
+from .terms import to_oxigraph, to_rdflib
 
 _VOCABULARY_NAMESPACES = (str(OWL), str(RDF), str(RDFS), "http://www.w3.org/2001/XMLSchema#")
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class}
@@ -109,25 +110,27 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
     return not (isinstance(s, BNode) and p == _TYPE and o == _THING)
 
 
-def infer_cached(store: ox.Store, graph: ox.NamedNode, source_digest: str, cache_dir: Path | None) -> None:
-    """:func:`infer_into`, remembered on disk under a key made of the sources' content.
+def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterable[ox.Quad]],
+                 cache_dir: Path | None) -> None:
+    """:func:`infer_into`, remembered on disk under the :func:`input_key` of ``sources``.
 
-    ``source_digest`` must change whenever any source file changes. The inferred graph is kept as
-    N-Quads, read back with its blank-node labels (the sources give them, see
-    :func:`railgraph.loading.numbered_blank_nodes`).
+    ``sources`` are the quads of the store's default graph, one sequence per source, always in
+    the same order. The inferred graph is kept as N-Quads, read back with its blank-node labels
+    (the sources give them, see :func:`railgraph.loading.numbered_blank_nodes`), so an edit
+    that inference does not read (a title, a description) finds it in the cache.
     """
     if cache_dir is None:
         infer_into(store, graph)
         return
-    key = hashlib.sha256(f"{owlrl.__version__}\n{graph}\n{source_digest}".encode()).hexdigest()[:32]
-    cached = cache_dir / f"inferred-{key}.nq"
+    key = hashlib.sha256(f"{owlrl.__version__}\n{__version__}\n{graph}\n{input_key(store, sources)}".encode())
+    cached = cache_dir / f"inferred-{key.hexdigest()[:32]}.nq"
     try:
-        quads = list(ox.parse(cached.read_bytes(), format=ox.RdfFormat.N_QUADS))
+        store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError):
-        pass  # not cached yet, or a damaged file: infer again
+        store.update(f"DROP SILENT GRAPH {graph}")  # not cached yet, or a damaged file: infer again
     else:
-        store.bulk_extend(quads)
         store.update(f"ADD {graph} TO DEFAULT")
+        os.utime(cached)  # the most recently used closure is the last one pruned
         return
     infer_into(store, graph)
     try:
@@ -139,6 +142,30 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, source_digest: str, cache
         _prune(cache_dir, keep=8)
     except OSError:
         pass  # a read-only place: the cache is an optimisation only
+
+
+def input_key(store: ox.Store, sources: Sequence[Iterable[ox.Quad]]) -> str:
+    """A digest of what inference reads from the default graph of ``store``: the schema and every
+    triple whose predicate the schema names (or ``rdf:type``), source by source.
+
+    Every rule of :mod:`railgraph.reasoning` reads and writes only triples whose predicate a
+    schema triple names, and types; the rest (titles, descriptions, links) cannot change what it
+    infers. Where owlrl reasons instead, it reads everything, and so does the key.
+    """
+    if reasoning.supported_in(store):
+        schema = reasoning.schema_in(store)
+        named = {term for triple in schema for term in triple if isinstance(term, URIRef)}
+        read = {to_oxigraph(term) for term in named | {RDF.type, RDF.first, RDF.rest}}
+
+        def relevant(quads: Iterable[ox.Quad]) -> Iterable[ox.Triple]:
+            return (quad.triple for quad in quads if quad.predicate in read)
+    else:
+        def relevant(quads: Iterable[ox.Quad]) -> Iterable[ox.Triple]:
+            return (quad.triple for quad in quads)
+    digest = hashlib.sha256()
+    for quads in sources:
+        digest.update(hashlib.sha256(ox.serialize(relevant(quads), format=ox.RdfFormat.N_TRIPLES)).digest())
+    return digest.hexdigest()
 
 
 def _prune(cache_dir: Path, keep: int) -> None:
