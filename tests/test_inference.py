@@ -96,3 +96,20 @@ def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_pa
     text = cached.read_bytes()
     cached.write_bytes(text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:])
     assert _inferred(generated_root, cache) == expected
+
+
+def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    settings = Settings.resolve({"cache_dir": str(cache)})
+    expected = {name: Catalogue.load(generated_root, settings=settings).export(name, inferred=True)
+                for name in ("ttl", "nt")}
+    assert sorted(p.suffix for p in cache.glob("inferred-*")) == [".nq", ".nt", ".ttl"]
+    (damaged,) = cache.glob("inferred-*.ttl")
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    with monkeypatch.context() as patch:
+        patch.setattr(Catalogue, "inferred_triples", property(lambda self: pytest.fail("dumped again")))
+        assert Catalogue.load(generated_root, settings=settings).export("nt", inferred=True) == expected["nt"]
+    assert Catalogue.load(generated_root, settings=settings).export("ttl", inferred=True) == expected["ttl"]
+    assert Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"})).export(
+        "ttl", inferred=True) == expected["ttl"]

@@ -61,6 +61,8 @@ class Catalogue:
         self.shapes = shapes
         self.queries = queries
         self.settings = settings
+        #: What the inferred graph is cached under (see :func:`railgraph.inference.infer_cached`).
+        self.inference_key: str | None = None
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -99,6 +101,7 @@ class Catalogue:
         return source
 
     def _forget(self) -> None:
+        self.inference_key = None
         for name in ("inferred_triples", "_memory_store", "asserted", "inferred",
                      "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
             self.__dict__.pop(name, None)
@@ -114,14 +117,19 @@ class Catalogue:
         for source in self.sources:
             store.bulk_extend(source.quads)
         ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
-        inference.infer_cached(store, _INFERRED, [source.quads for source in ordered], self.cache_dir())
+        self.inference_key = inference.infer_cached(store, _INFERRED, [source.quads for source in ordered],
+                                                    self.cache_dir())
         return store
 
     @cached_property
     def inferred_triples(self) -> list[ox.Triple]:
         """What OWL 2 RL adds to the asserted triples (pyoxigraph triples)."""
-        store = self._memory_store if self.settings["query_engine"] == "rdflib" else self.oxstore
-        return [quad.triple for quad in store.quads_for_pattern(None, None, None, _INFERRED)]
+        return [quad.triple for quad in self._reasoned.quads_for_pattern(None, None, None, _INFERRED)]
+
+    @property
+    def _reasoned(self) -> ox.Store:
+        """The store inference filled: :attr:`oxstore`, or with rdflib as the engine the one in memory."""
+        return self._memory_store if self.settings["query_engine"] == "rdflib" else self.oxstore
 
     def asserted_triples(self) -> set[ox.Triple]:
         """Every asserted triple (ontology, vocabularies and data), as pyoxigraph triples."""
@@ -434,6 +442,10 @@ class Catalogue:
             if inferred:
                 raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
             statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
+        elif inferred and fmt.name != "jsonld":  # JSON-LD depends on the context file too
+            _ = self._reasoned  # inferred (or read back) first: the closure's key names the dump
+            return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension,
+                                         lambda: serialize_statements(self.inferred_triples, fmt, PREFIXES))
         elif inferred:
             statements = self.inferred_triples
         else:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import owlrl
 import pyoxigraph as ox
@@ -111,8 +112,9 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
 
 
 def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterable[ox.Quad]],
-                 cache_dir: Path | None) -> None:
-    """:func:`infer_into`, remembered on disk under the :func:`input_key` of ``sources``.
+                 cache_dir: Path | None) -> str | None:
+    """:func:`infer_into`, remembered on disk under the :func:`input_key` of ``sources``; returns
+    the key the closure is kept under (None without a cache), for :func:`cached_dump`.
 
     ``sources`` are the quads of the store's default graph, one sequence per source, always in
     the same order. The inferred graph is kept as N-Quads, read back with its blank-node labels
@@ -121,9 +123,10 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     """
     if cache_dir is None:
         infer_into(store, graph)
-        return
+        return None
     key = hashlib.sha256(f"{owlrl.__version__}\n{__version__}\n{graph}\n{input_key(store, sources)}".encode())
-    cached = cache_dir / f"inferred-{key.hexdigest()[:32]}.nq"
+    name = key.hexdigest()[:32]
+    cached = cache_dir / f"inferred-{name}.nq"
     try:
         store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError):
@@ -131,17 +134,43 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     else:
         store.update(f"ADD {graph} TO DEFAULT")
         os.utime(cached)  # the most recently used closure is the last one pruned
-        return
+        return name
     infer_into(store, graph)
+    _remember(cached, lambda stream: ox.serialize(store.quads_for_pattern(None, None, None, graph), stream,
+                                                  format=ox.RdfFormat.N_QUADS))
+    return name
+
+
+def cached_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Callable[[], bytes]) -> bytes:
+    """``dump()``: the inferred graph in one format, remembered beside the closure of ``key``
+    (see :func:`infer_cached`). The dump may depend only on the closure and this version."""
+    if cache_dir is None or key is None:
+        return dump()
+    cached = cache_dir / f"inferred-{key}{extension}"
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".inferred-")
-        with os.fdopen(handle, "wb") as stream:
-            ox.serialize(store.quads_for_pattern(None, None, None, graph), stream, format=ox.RdfFormat.N_QUADS)
-        os.replace(temporary, cached)
-        _prune(cache_dir, keep=8)
+        data = cached.read_bytes()
+        checksum, body = data[:64], data[65:]
+        if hashlib.sha256(body).hexdigest().encode() == checksum:
+            return body
     except OSError:
-        pass  # a read-only place: the cache is an optimisation only
+        pass  # not cached yet
+    body = dump()
+    _remember(cached, lambda stream: stream.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body))
+    return body
+
+
+def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a cache file through a temporary sibling (a read-only place is skipped: the cache is
+    an optimisation only), and keep the most recent ones of its kind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".inferred-")
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.replace(temporary, path)
+        _prune(path.parent, f"*{path.suffix}", keep=8)
+    except OSError:
+        pass
 
 
 def input_key(store: ox.Store, sources: Sequence[Iterable[ox.Quad]]) -> str:
@@ -168,8 +197,8 @@ def input_key(store: ox.Store, sources: Sequence[Iterable[ox.Quad]]) -> str:
     return digest.hexdigest()
 
 
-def _prune(cache_dir: Path, keep: int) -> None:
-    """Remove all but the ``keep`` most recent cached closures."""
-    entries = sorted(cache_dir.glob("inferred-*.nq"), key=lambda p: p.stat().st_mtime, reverse=True)
+def _prune(cache_dir: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recent cached closures (or dumps) matching ``pattern``."""
+    entries = sorted(cache_dir.glob(f"inferred-{pattern}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[keep:]:
         stale.unlink(missing_ok=True)
