@@ -23,6 +23,7 @@ import railgraph
 from railgraph import store_graph, validation, validation_cache, validation_core, validation_focus
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import RDF, RG, RGSH, SH
+from railgraph.settings import Settings
 from railgraph.validation import Severity, ValidationReport
 
 from .conftest import ID, ROOT, TESTS
@@ -127,6 +128,30 @@ def test_after_one_file_changes_only_what_it_can_affect_is_validated_again(
         str(RGSH.EntryTitleShape), str(RGSH.EntryToolTypeShape)}
     (orphan,) = [r for r in incremental.results if r.shape == str(RGSH.UseRestrictionLicenceShape)]
     assert orphan.path == "^<http://www.w3.org/ns/odrl/2/prohibition>"
+
+
+@pytest.mark.parametrize("edit", [('dct:title "', 'dct:title "Renamed '),
+                                  ("rg:lifecycleStage <", "rdfs:seeAlso <")], ids=["title", "facet"])
+def test_after_an_edit_only_the_changed_parts_are_fingerprinted_again(
+        edit: tuple[str, str], generated_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A title is read by no inference: the edited source alone is fingerprinted again; a facet
+    changes the inferred graph too."""
+    root = tmp_path / "root"
+    shutil.copytree(generated_root, root)
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")})
+    Catalogue.load(root, settings=settings).validate()
+    tool = sorted((root / "data" / "tools").glob("*.ttl"))[0]
+    tool.write_text(tool.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    read: list[int] = []
+    lines_of = validation_cache.fingerprints_of_lines
+    monkeypatch.setattr(validation_cache, "fingerprints_of_lines", lambda lines: read.append(1) or lines_of(lines))
+    spy = Spy(monkeypatch)
+    catalogue = Catalogue.load(root, settings=settings)
+    incremental = catalogue.validate()
+    assert len(read) == (1 if edit[0].startswith("dct:title") else 2)
+    assert spy.runs and spy.runs[0] < 100, "only the neighbourhood of the change is validated"
+    monkeypatch.undo()
+    assert results(incremental) == results(reference(catalogue))
 
 
 # -- the invalid corpus and the dependency rules ----------------------------------------------
@@ -298,7 +323,7 @@ def test_a_corrupt_snapshot_is_ignored(tmp_path, monkeypatch) -> None:
     assert results(fast(catalogue, cache)) == cold
     assert spy.runs, "validated again rather than trusting an altered snapshot"
     keys = json.loads(text.split("\n", 1)[1])
-    malformed = json.dumps({**keys, "nodes": []})
+    malformed = json.dumps({**keys, "parts": []})
     for corrupt in (text, "not a snapshot", text[: len(text) // 2],
                     hashlib.sha256(malformed.encode()).hexdigest() + "\n" + malformed):
         stored.write_text(corrupt, encoding="utf-8")

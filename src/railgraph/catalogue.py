@@ -19,7 +19,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import facets, guard, inference, licensing, loading, store_graph, validation
+from . import facets, guard, inference, licensing, loading, store_graph, validation, validation_cache
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, serialize, serialize_statements
 from .export.tables import render_tables
@@ -153,6 +153,18 @@ class Catalogue:
             digest.update(hashlib.sha256(source.path.read_bytes()).digest())
         return digest.hexdigest()
 
+    def _fingerprinted_parts(self) -> list[validation_cache.Part]:
+        """The data in parts for the validation cache: each source, keyed by its path, content and
+        this version (which reads it), and the inferred graph, by the key of its cached closure."""
+        parts: list[validation_cache.Part] = []
+        for source in self.sources:
+            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + source.path.read_bytes())
+            parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
+                (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
+        key = f"inferred {self.inference_key}" if self.inference_key else None
+        parts.append((key, lambda: validation_cache.dumped(self.oxstore, _INFERRED)))
+        return parts
+
     def cache_dir(self) -> Path | None:
         """Where derived results are remembered: the setting, else a folder in the root."""
         setting = self.settings["cache_dir"]
@@ -200,7 +212,7 @@ class Catalogue:
         store = self.oxstore
         report = validation.validate_fast(store_graph.view(store), self.shapes, lambda node: self.locate(node, texts),
                                           cache_dir=self.cache_dir(), source_digest=self.source_digest(),
-                                          store=store, workers=workers)
+                                          store=store, workers=workers, parts=self._fingerprinted_parts())
         if added:
             subjects = {s.value for source in added for s in source.subjects if isinstance(s, ox.NamedNode)}
             report.results = [r for r in report.results if r.focus_node in subjects]

@@ -18,10 +18,11 @@ import enum
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,8 @@ def validate(data: Graph, shapes: Graph, locate: Locator | None = None) -> Valid
 
 def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
                   cache_dir: Path | None = None, source_digest: str | None = None,
-                  workers: int | None = None, store: ox.Store | None = None) -> ValidationReport:
+                  workers: int | None = None, store: ox.Store | None = None,
+                  parts: Sequence[validation_cache.Part] = ()) -> ValidationReport:
     """The report of :func:`validate`, made cheap.
 
     With ``cache_dir``, the report is remembered and read back while the data and shapes are
@@ -143,6 +145,9 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
     focus nodes; by default two where the machine has them and the work is large enough to pay.
     ``store`` may hold ``data`` already: a pyoxigraph store whose default graph is ``data``, its
     blank nodes labelled alike (as :func:`railgraph.validation_focus.load_store` makes it).
+    ``parts`` split the data into graphs whose fingerprints are remembered by their keys (the
+    sources, the inferred graph), so that after a change only the changed ones are read again;
+    without them the whole default graph of ``store`` is one part, read every time.
     Shapes whose targets cannot be found ahead (custom target types, SHACL rules) get
     :func:`validate`.
     """
@@ -160,16 +165,18 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             canonical = validation_focus.canonical(shapes)
             store = validation_focus.load_store(data) if store is None else store
             schema = validation_cache.schema_digest(data)
-            base = validation_cache.read(cache_dir, shapes_key) if cache_dir else None
-            base = base if base is not None and base.schema == schema else None
+            latest = validation_cache.read(cache_dir, shapes_key) if cache_dir else None
+            base = latest if latest is not None and latest.schema == schema else None
+            parts = parts or [(None, lambda: validation_cache.dumped(store, ox.DefaultGraph()))]
             # everything is validated: pyrudof reads the data while the targets are found
             with _Rudof(store, canonical, read_ahead=base is None and size >= READ_AHEAD_FROM) as rudof:
                 targets = validation_focus.find_targets(data, canonical, store)
                 if cache_dir is None:
                     graph, _ = _check(data, store, canonical, targets, workers, rudof)
                 else:
-                    graph = _validate_changes(data, canonical, store, targets, workers, rudof, base, schema,
-                                              cache_dir, shapes_key, data_key)
+                    fingerprint = partial(validation_cache.fingerprints_of, parts, latest.parts if latest else {})
+                    graph = _validate_changes(data, canonical, store, targets, workers, rudof, base, fingerprint,
+                                              schema, cache_dir, shapes_key, data_key)
     return report_of(graph, locate)
 
 
@@ -183,18 +190,20 @@ def report_of(results_graph: Graph, locate: Locator | None = None) -> Validation
 
 
 def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: validation_focus.Targets,
-                      workers: int | None, rudof: _Rudof, base: validation_cache.Snapshot | None, schema: str,
+                      workers: int | None, rudof: _Rudof, base: validation_cache.Snapshot | None,
+                      fingerprint: Callable[[], dict[str, validation_cache.Fingerprints]], schema: str,
                       cache_dir: Path, shapes_key: str, data_key: str | None) -> Graph:
     """The report of ``data``: the ``base`` snapshot's, with what changed since validated again.
 
     Everything is validated without a snapshot of the same schema (the one the shapes read).
-    The new state is remembered.
+    The new state, with the ``fingerprint`` of each part of the data, is remembered.
     """
-    if base is None:  # the nodes are fingerprinted while pyrudof works
-        graph, nodes = _check(data, store, shapes, targets, workers, rudof,
-                              meanwhile=lambda: validation_cache.fingerprints(store))
+    if base is None:  # the parts are fingerprinted while pyrudof works
+        graph, parts = _check(data, store, shapes, targets, workers, rudof, meanwhile=fingerprint)
+        nodes = validation_cache.merged(parts.values())
     else:
-        nodes = validation_cache.fingerprints(store)
+        parts = fingerprint()
+        nodes = validation_cache.merged(parts.values())
         redo = validation_cache.affected(data, base.nodes, nodes)
 
         def stale(node: Node | None) -> bool:  # literal focus nodes have no fingerprint
@@ -207,7 +216,7 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
             [kept, _check(data, store, shapes, targets, workers, rudof)[0]], shapes)
     data_key = data_key or _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())))
     validation_cache.write(cache_dir, shapes_key, validation_cache.Snapshot(
-        data_key, schema, nodes, graph.serialize(format="nt")))
+        data_key, schema, parts, graph.serialize(format="nt")))
     return graph
 
 

@@ -3,7 +3,9 @@
 A snapshot holds a validated state: the key of its data, a fingerprint of every node (a hash of
 the triples it is the subject of, and one of those it is the object of) and the report. The next
 validation of the same data is read back; after a change, only the focus nodes whose results the
-change can affect are validated again, and the snapshot's results are kept for all others.
+change can affect are validated again, and the snapshot's results are kept for all others. The
+fingerprints are kept per part of the data (a source file, the inferred graph), under a key that
+changes with the part, so after an edit only the parts that changed are read again.
 
 Which nodes can be affected follows from what the shapes in ``shapes/`` read, beside the triples
 of the focus node itself (its subject fingerprint) and those pointing to it (inverse paths such as
@@ -31,6 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +45,7 @@ from rdflib.term import Node
 from .namespaces import RG
 
 #: Bumped whenever what a snapshot holds, or what it means, changes.
-FORMAT = 1
+FORMAT = 2
 
 #: How many snapshots are kept.
 KEEP = 4
@@ -63,42 +66,85 @@ SCHEMA = ((None, RDFS.subClassOf, None), (None, RDFS.subPropertyOf, None),
 #: Per node (in N-Triples form): hashes of the triples it is the subject and the object of.
 Fingerprints = dict[str, tuple[int, int]]
 
+#: A graph of the data fingerprinted apart (a source file, the inferred graph): a key that
+#: changes whenever its triples do (None: fingerprint it every time), and its N-Triples lines.
+Part = tuple["str | None", Callable[[], Iterable[bytes]]]
+
+_MASK = 2**64 - 1
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A validated state of the data."""
+    """A validated state of the data: its key, the digest of its schema, the fingerprints of
+    each of its parts (by part key) and the report."""
 
     data_key: str
     schema: str
-    nodes: Fingerprints
+    parts: dict[str, Fingerprints]
     report: str  # N-Triples
+
+    @property
+    def nodes(self) -> Fingerprints:
+        return merged(self.parts.values())
 
 
 def fingerprints(store: ox.Store) -> Fingerprints:
-    """The fingerprint of every IRI and blank node of the default graph of ``store``.
+    """The fingerprint of every IRI and blank node of the default graph of ``store``."""
+    return fingerprints_of_lines(dumped(store, ox.DefaultGraph()))
 
-    The triples are read as the N-Triples lines pyoxigraph writes (each ``subject predicate
-    object .``, the terms in the form ``str`` gives them) from a temporary file, line by line:
-    a quarter of the cost of reading them as Python terms, and no copy of the whole graph in
-    memory.
-    """
+
+def dumped(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[bytes]:
+    """The N-Triples lines of ``graph`` in ``store``, written by pyoxigraph to a temporary file and
+    read back line by line: no copy of the whole graph in memory."""
+    with tempfile.TemporaryFile(prefix="railgraph-fingerprints-") as stream:
+        store.dump(stream, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        stream.seek(0)
+        yield from stream
+
+
+def fingerprints_of_lines(lines: Iterable[bytes]) -> Fingerprints:
+    """The fingerprint of every IRI and blank node of the triples of N-Triples ``lines`` (each
+    ``subject predicate object .``, the terms as pyoxigraph writes them): the sums of the hashes
+    of the lines it is the subject of, and of those it is the object of.
+
+    Sums (not exclusive or) count a line held twice twice, so fingerprints of parts add up to
+    those of their merge (see :func:`merged`)."""
     subject_of: dict[bytes, int] = {}
     object_of: dict[bytes, int] = {}
-    with tempfile.TemporaryFile(prefix="railgraph-fingerprints-") as stream:
-        store.dump(stream, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        stream.seek(0)
-        for line in stream:  # a line feed inside a literal is escaped
-            statement = line.rstrip(b"\n")[:-2]  # without " ."
-            if not statement:
-                continue
-            subject, _, rest = statement.partition(b" ")
-            obj = rest.partition(b" ")[2]
-            value = int.from_bytes(hashlib.blake2b(statement, digest_size=8).digest(), "big")
-            subject_of[subject] = subject_of.get(subject, 0) ^ value
-            if not obj.startswith(b'"'):
-                object_of[obj] = object_of.get(obj, 0) ^ value
+    for line in lines:  # a line feed inside a literal is escaped
+        statement = line.rstrip(b"\n")[:-2]  # without " ."
+        if not statement:
+            continue
+        subject, _, rest = statement.partition(b" ")
+        obj = rest.partition(b" ")[2]
+        value = int.from_bytes(hashlib.blake2b(statement, digest_size=8).digest(), "big")
+        subject_of[subject] = (subject_of.get(subject, 0) + value) & _MASK
+        if not obj.startswith(b'"'):
+            object_of[obj] = (object_of.get(obj, 0) + value) & _MASK
     return {node.decode("utf-8"): (subject_of.get(node, 0), object_of.get(node, 0))
             for node in subject_of.keys() | object_of}
+
+
+def fingerprints_of(parts: Sequence[Part], known: Mapping[str, Fingerprints]) -> dict[str, Fingerprints]:
+    """The fingerprints of each part, by its key: those ``known`` under it, the others made."""
+    found: dict[str, Fingerprints] = {}
+    for number, (key, lines) in enumerate(parts):
+        name = key if key is not None else f"unkeyed {number}"
+        found[name] = known[name] if key is not None and key in known else fingerprints_of_lines(lines())
+    return found
+
+
+def merged(parts: Iterable[Fingerprints]) -> Fingerprints:
+    """The fingerprints of the merge of ``parts``: each node's sums over them. A triple two parts
+    hold counts twice, so the sums change whenever the merge does (and when a triple only moves
+    from one part to another: that validates a little more than needed, never less)."""
+    nodes: dict[str, tuple[int, int]] = {}
+    for part in parts:
+        for node, (subject, obj) in part.items():
+            before = nodes.get(node)
+            nodes[node] = (subject, obj) if before is None else \
+                ((before[0] + subject) & _MASK, (before[1] + obj) & _MASK)
+    return nodes
 
 
 def schema_digest(data: Graph) -> str:
@@ -144,7 +190,7 @@ def read(cache_dir: Path, shapes_key: str, data_key: str | None = None) -> Snaps
 def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
     """Remember ``snapshot`` (atomically; a cache that cannot be written is skipped)."""
     body = json.dumps({"format": FORMAT, "shapes": shapes_key, "data": snapshot.data_key,
-                       "schema": snapshot.schema, "nodes": snapshot.nodes, "report": snapshot.report})
+                       "schema": snapshot.schema, "parts": snapshot.parts, "report": snapshot.report})
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".validation-")
@@ -172,7 +218,8 @@ def _load(path: Path, shapes_key: str, data_key: str | None) -> Snapshot | None:
                 data_key not in (None, content["data"]):
             return None
         snapshot = Snapshot(str(content["data"]), str(content["schema"]),
-                            {str(n): (int(s), int(o)) for n, (s, o) in content["nodes"].items()},
+                            {str(key): {str(n): (int(s), int(o)) for n, (s, o) in part.items()}
+                             for key, part in content["parts"].items()},
                             str(content["report"]))
         os.utime(path)  # the most recently used snapshot is the next change's starting point
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
