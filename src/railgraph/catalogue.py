@@ -29,7 +29,7 @@ from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
 from .resources import find_root
 from .settings import Settings
-from .store import OxigraphStore, QueryStore, RdflibStore, stored_digest
+from .store import OxigraphStore, QueryStore, RdflibStore, count_triples, stored_digest
 from .terms import to_oxigraph
 from ._version import __version__
 
@@ -505,12 +505,11 @@ class Catalogue:
                                                                              ox.NamedNode(scheme)))
         shapes = {s for s in self.shapes.subjects(RDF.type, None)
                   if isinstance(s, URIRef) and self.shapes.value(s, SH.message) is not None}
-        inferred = len(self.inferred_triples)
-        union = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+        inferred = count_triples(store, _INFERRED)  # not len(self.inferred_triples): no list of them
         return {
             "entries": entries,
             "concept_schemes": schemes,
-            "triples": {"asserted": int(union.value) - inferred, "inferred": inferred},
+            "triples": {"asserted": count_triples(store) - inferred, "inferred": inferred},
             "sources": len(self.sources),
             "shapes": len(shapes),
             "named_queries": len(self.queries),

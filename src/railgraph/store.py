@@ -79,6 +79,16 @@ class OxigraphStore:
         return to_rdflib_result(answer)
 
 
+def count_triples(store: ox.Store, graph: ox.NamedNode | None = None) -> int:
+    """The triples of the default graph of ``store`` (or of ``graph``), counted by the store."""
+    pattern = "?s ?p ?o" if graph is None else f"GRAPH {graph} {{ ?s ?p ?o }}"
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+    assert isinstance(answer, ox.QuerySolutions)
+    count = next(iter(answer))["n"]
+    assert isinstance(count, ox.Literal)
+    return int(count.value)
+
+
 def bind_values(text: str, bindings: Mapping[str, Identifier]) -> str:
     """``text`` with each bound variable replaced by its value, as rdflib's ``initBindings`` does.
 

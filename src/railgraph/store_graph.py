@@ -19,6 +19,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 from rdflib.query import Result
 
+from .store import count_triples
+
 
 class _InPlace(OxigraphStore):
     """oxrdflib's store, giving a plain string as rdflib reads one (oxrdflib types it xsd:string)."""
@@ -40,8 +42,7 @@ class _InPlace(OxigraphStore):
     def __len__(self, context: Graph | None = None) -> int:
         if context is None or context.identifier != DATASET_DEFAULT_GRAPH_ID:
             return super().__len__(context)
-        count = next(iter(self._inner.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
-        return int(count["n"].value)
+        return count_triples(self._inner)
 
 
 def _plain(term: Any) -> Any:
