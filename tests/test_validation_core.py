@@ -7,6 +7,8 @@ a plain pyshacl run reports; shapes pyrudof would check differently stay with py
 
 from __future__ import annotations
 
+import threading
+
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -207,9 +209,15 @@ def test_data_read_ahead_for_every_shape_gives_the_same_report(rudof_from: int,
     given: list[object] = []
     run = validation_core.run
     monkeypatch.setattr(validation_core, "run", lambda *args: given.append(args[-1]) or run(*args))
+    threads: list[list[str]] = []
+    by_pyshacl = validation._by_pyshacl
+    monkeypatch.setattr(validation, "_by_pyshacl", lambda *args: threads.append(
+        [t.name for t in threading.enumerate() if t.name.startswith("railgraph-rudof")]) or by_pyshacl(*args))
     fast = validation.validate_fast(data, shapes, workers=1)
     assert len(reads) == 1, "read once, ahead, for all the shapes"
     assert len(given) == (rudof_from == 0) and all(given), "the check is given the data read ahead"
+    if rudof_from:
+        assert threads == [[]], "pyshacl (which may fork) runs after pyrudof's thread has ended"
     assert (URIRef(EX + "NoMessageShape"), SH.path, None) in reads[0], "even those pyrudof leaves to pyshacl"
     assert results(fast) == results(expected)
     assert isomorphic(fast.graph, expected.graph)

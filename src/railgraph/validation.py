@@ -237,15 +237,16 @@ class _Rudof:
     def __enter__(self) -> _Rudof:
         return self
 
-    def drop(self) -> None:
-        """Let go of the data read ahead, once read (nothing may fork beside a running thread)."""
+    def close(self) -> None:
+        """Let go of the data read ahead, once read, and end the thread: pyshacl may fork next,
+        and nothing should fork beside a thread."""
         if self._reading is not None and not self._reading.cancel():
             wait([self._reading])
         self._reading = None
+        self._pool.shutdown()
 
     def __exit__(self, *exc: object) -> None:
-        self.drop()
-        self._pool.shutdown()
+        self.close()
 
 
 def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focus.Targets,
@@ -262,7 +263,7 @@ def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focu
     typed = None if store_graph.reads(data, store) else data  # where "x"^^xsd:string may differ from "x"
     part = validation_core.split(shapes, targets, store, typed) if many else validation_core.Split(None, shapes, targets)
     if part.rudof is None:
-        rudof.drop()
+        rudof.close()
         return _by_pyshacl(data, store, part, _workers(workers, part.targets)), meanwhile()
     core = rudof.check(store, data, part)
     rest = _by_pyshacl(data, store, part, 1)
@@ -270,6 +271,7 @@ def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focu
     try:
         return validation_focus.merge([core.result(), rest], shapes), beside
     except validation_core.Unmapped:
+        rudof.close()
         whole = validation_core.Split(None, shapes, targets)
         return _by_pyshacl(data, store, whole, _workers(workers, targets)), beside
 
