@@ -185,7 +185,7 @@ def _cut(value: str, what: str, problems: list[Problem]) -> str:
 
 
 def _page(value: str, problems: list[Problem]) -> int:
-    if value.isdigit() and 0 < int(value) < 1_000_000:
+    if value.isascii() and value.isdigit() and 0 < int(value) < 1_000_000:  # "²" is a digit int() refuses
         return int(value)
     problems.append(Problem(f"page {value[:40]!r} is not a page number", hint="pages are numbered from 1"))
     return 1
