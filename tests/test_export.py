@@ -148,6 +148,11 @@ def test_inferred_export_holds_only_inferred_triples(catalogue) -> None:
     assert len(graph) == len(catalogue.inferred)
 
 
+def test_inferred_ntriples_dumped_by_the_store_are_the_bytes_of_its_triples_written(catalogue) -> None:
+    written = serialize_statements(catalogue.inferred_triples, get_format("nt"))
+    assert catalogue.export("nt", inferred=True) == written
+
+
 def test_unknown_format_is_a_usage_error(catalogue) -> None:
     with pytest.raises(UsageError, match="choose one of ttl, nt, jsonld, rdfxml, nq, trig, jsonld-framed"):
         catalogue.export("docx")

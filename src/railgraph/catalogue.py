@@ -23,7 +23,7 @@ from . import facets, guard, inference, licensing, loading, store_graph, validat
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, serialize, serialize_statements
 from .export.tables import render_tables
-from .export.rdf import load_context
+from .export.rdf import load_context, sorted_lines
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
@@ -455,9 +455,10 @@ class Catalogue:
                 raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
             statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
         elif inferred and fmt.name != "jsonld":  # JSON-LD depends on the context file too
-            _ = self._reasoned  # inferred (or read back) first: the closure's key names the dump
-            return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension,
-                                         lambda: serialize_statements(self.inferred_triples, fmt, PREFIXES))
+            store = self._reasoned  # inferred (or read back) first: the closure's key names the dump
+            dump = (lambda: sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED))) \
+                if fmt.name == "nt" else (lambda: serialize_statements(self.inferred_triples, fmt, PREFIXES))
+            return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
         elif inferred:
             statements = self.inferred_triples
         else:

@@ -109,9 +109,10 @@ def serialize_statements(statements: Iterable[ox.Triple | ox.Quad], fmt: Format,
         return jsonld.dumps(_compact(compact.from_oxigraph(items), lambda: _rdflib_graph(items), context or {}))
     # each statement is one N-Triples/N-Quads line (pyoxigraph escapes line feeds and carriage
     # returns in literals); sorting the lines as bytes sorts them by code point
-    lines = ox.serialize(items, format=ox.RdfFormat.N_QUADS if fmt.quads else ox.RdfFormat.N_TRIPLES).split(b"\n")
+    written = ox.serialize(items, format=ox.RdfFormat.N_QUADS if fmt.quads else ox.RdfFormat.N_TRIPLES)
     if fmt.name in ("nt", "nq"):
-        return b"".join(line + b"\n" for line in sorted(set(lines) - {b""}))
+        return sorted_lines(written)
+    lines = written.split(b"\n")
     # a subject's lines stay together (each starts with the subject and a space), its types first
     by_key = {line.replace(_TYPE_VERB, _TYPE_KEY, 1): item for line, item in zip(lines, items)}
     ordered = [by_key[key] for key in sorted(by_key)]
@@ -129,6 +130,11 @@ def serialize_statements(statements: Iterable[ox.Triple | ox.Quad], fmt: Format,
         written = ox.serialize(ordered, format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
         escaping = _escaping_prefix(written, chosen)
     return _without_unused_prefixes(written)
+
+
+def sorted_lines(document: bytes) -> bytes:
+    """N-Triples or N-Quads as :func:`serialize_statements` writes them: each line once, sorted."""
+    return b"".join(line + b"\n" for line in sorted(set(document.split(b"\n")) - {b""}))
 
 
 #: rdf:type as an N-Triples predicate, and what stands for it in a line's sort key: it sorts
