@@ -102,7 +102,7 @@ class Catalogue:
 
     def _forget(self) -> None:
         self.inference_key = None
-        for name in ("inferred_triples", "_memory_store", "asserted", "inferred",
+        for name in ("inferred_triples", "_memory_store", "_file_digests", "asserted", "inferred",
                      "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
             self.__dict__.pop(name, None)
 
@@ -150,15 +150,20 @@ class Catalogue:
         digest = hashlib.sha256()
         for source in sorted(self.sources, key=lambda s: str(s.graph_iri)):
             digest.update(str(source.graph_iri).encode() + b"\0")
-            digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+            digest.update(self._file_digests[source.graph_iri])
         return digest.hexdigest()
+
+    @cached_property
+    def _file_digests(self) -> dict[URIRef, bytes]:
+        """The SHA-256 of each source file's bytes, by its graph (each file read once)."""
+        return {source.graph_iri: hashlib.sha256(source.path.read_bytes()).digest() for source in self.sources}
 
     def _fingerprinted_parts(self) -> list[validation_cache.Part]:
         """The data in parts for the validation cache: each source, keyed by its path, content and
         this version (which reads it), and the inferred graph, by the key of its cached closure."""
         parts: list[validation_cache.Part] = []
         for source in self.sources:
-            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + source.path.read_bytes())
+            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self._file_digests[source.graph_iri])
             parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
                 (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
         key = f"inferred {self.inference_key}" if self.inference_key else None

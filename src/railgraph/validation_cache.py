@@ -88,11 +88,6 @@ class Snapshot:
         return merged(self.parts.values())
 
 
-def fingerprints(store: ox.Store) -> Fingerprints:
-    """The fingerprint of every IRI and blank node of the default graph of ``store``."""
-    return fingerprints_of_lines(dumped(store, ox.DefaultGraph()))
-
-
 def dumped(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[bytes]:
     """The N-Triples lines of ``graph`` in ``store``, written by pyoxigraph to a temporary file and
     read back line by line: no copy of the whole graph in memory."""
