@@ -200,11 +200,9 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
     """
     if base is None:  # the parts are fingerprinted while pyrudof works
         graph, parts = _check(data, store, shapes, targets, workers, rudof, meanwhile=fingerprint)
-        nodes = validation_cache.merged(parts.values())
     else:
         parts = fingerprint()
-        nodes = validation_cache.merged(parts.values())
-        redo = validation_cache.affected(data, base.nodes, nodes)
+        redo = validation_cache.affected(data, base.nodes, validation_cache.merged(parts.values()))
 
         def stale(node: Node | None) -> bool:  # literal focus nodes have no fingerprint
             return node in redo or isinstance(node, Literal)
@@ -214,7 +212,9 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
                                       keep=lambda focus: not stale(focus))
         graph = validation_focus.merge(
             [kept, _check(data, store, shapes, targets, workers, rudof)[0]], shapes)
-    data_key = data_key or _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())))
+    if data_key is None:  # named by its content
+        nodes = validation_cache.merged(parts.values())
+        data_key = _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())))
     validation_cache.write(cache_dir, shapes_key, validation_cache.Snapshot(
         data_key, schema, parts, graph.serialize(format="nt")))
     return graph
