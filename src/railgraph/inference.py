@@ -52,7 +52,7 @@ def infer_into(store: ox.Store, graph: ox.NamedNode) -> None:
     """
     if reasoning.supported_in(store):
         reasoning.apply_in(store, graph)
-        store.update(_DROP_UNINFORMATIVE.replace("$graph", str(graph)))
+        _drop_uninformative(store, graph)
         return
     default = ox.DefaultGraph()
     quads = store.quads_for_pattern(None, None, None, default)
@@ -62,21 +62,31 @@ def infer_into(store: ox.Store, graph: ox.NamedNode) -> None:
     store.extend([ox.Quad(t.subject, t.predicate, t.object, name) for t in triples for name in (default, graph)])
 
 
-def _sparql_terms(terms: Iterable[Node]) -> str:
-    return ", ".join(sorted(str(to_oxigraph(term)) for term in terms))
+def _sparql_terms(terms: Iterable[Node], separator: str = ", ") -> str:
+    return separator.join(sorted(str(to_oxigraph(term)) for term in terms))
 
 
-#: :func:`_is_informative` as one update on the store (``$graph``: the inferred graph).
-_DROP_UNINFORMATIVE = f"""
-DELETE {{ ?s ?p ?o . GRAPH $graph {{ ?s ?p ?o }} }}
-WHERE {{
-  GRAPH $graph {{ ?s ?p ?o }}
-  FILTER ({" || ".join(f'STRSTARTS(STR(?s), "{namespace}")' for namespace in _VOCABULARY_NAMESPACES)}
-          || ?p = {to_oxigraph(_SAME_AS)}
-          || (?p = {to_oxigraph(_TYPE)} && (?o IN ({_sparql_terms(_TRIVIAL_TYPES)}) || isLiteral(?o)))
-          || (?p IN ({_sparql_terms(_HIERARCHY)}) && (?s = ?o || ?o IN ({_sparql_terms(_TRIVIAL_TYPES)})))
-          || (isBlank(?s) && ?p = {to_oxigraph(_TYPE)} && ?o = {to_oxigraph(_THING)}))
-}}"""
+def _drop_uninformative(store: ox.Store, graph: ox.NamedNode) -> None:
+    """Take out of the store what :func:`_is_informative` rejects among the triples of ``graph``.
+
+    Each condition is looked up by its predicate, and the subjects of ``graph`` are listed once
+    to find those in the vocabularies' namespaces: one filter over every inferred triple costs
+    three times as much (0.8 s for the 450,000 of 10,000 tools).
+    """
+    found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    assert isinstance(found, ox.QuerySolutions)
+    vocabulary = [row["s"] for row in found
+                  if isinstance(row["s"], ox.NamedNode) and row["s"].value.startswith(_VOCABULARY_NAMESPACES)]
+    trivial = _sparql_terms(_TRIVIAL_TYPES)
+    by_predicate = [([_SAME_AS], "true"),
+                    ([_TYPE], f"?o IN ({trivial}) || isLiteral(?o)"),
+                    (_HIERARCHY, f"?s = ?o || ?o IN ({trivial})")]
+    wheres = [f"VALUES ?p {{ {_sparql_terms(predicates, ' ')} }} GRAPH {graph} {{ ?s ?p ?o }} FILTER ({condition})"
+              for predicates, condition in by_predicate]
+    if vocabulary:
+        wheres.append(f"VALUES ?s {{ {' '.join(map(str, vocabulary))} }} GRAPH {graph} {{ ?s ?p ?o }}")
+    store.update(" ;\n".join(f"DELETE {{ ?s ?p ?o . GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {where} }}"
+                              for where in wheres))
 
 
 def infer_with_owlrl(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
