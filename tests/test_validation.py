@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
@@ -359,3 +360,15 @@ def test_the_view_reads_the_store_in_place(catalogue) -> None:
     assert len(view) == len(catalogue.union())
     licence = URIRef("https://w3id.org/railgraph/id/licence/bigcode-openrail-m-license-agreement")
     assert set(view.predicate_objects(licence)) == set(catalogue.union().predicate_objects(licence))
+
+
+def test_the_view_is_true_while_its_store_holds_a_triple() -> None:
+    store = ox.Store()
+    view = store_graph.view(store)
+    assert not view
+    store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("x")))
+    assert view  # without counting the store (pyshacl asks often; a count reads every triple)
+    store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("y"),
+                      ox.NamedNode("https://example.org/g")))
+    store.remove(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("x")))
+    assert not view  # a named graph's triple is not the default graph's
