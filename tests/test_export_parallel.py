@@ -82,3 +82,12 @@ def test_workers_forked_before_the_parent_grows_leave_room_for_its_growth(monkey
     monkeypatch.setattr(parallel, "_memory", lambda: (4 * 2**30, 20 * 2**30))
     assert parallel._default_workers(3) == 2  # 4 GiB x 2 children < 80 % of 20 GiB
     assert parallel._default_workers(3, growth=2.5) == 1  # 4 GiB x (2 children + 2.5) > 16 GiB
+
+
+def test_children_leave_the_cyclic_collector_off_and_the_parent_keeps_it(catalogue) -> None:
+    import gc
+
+    jobs: dict[str, parallel.Task] = {"collecting": lambda c: gc.isenabled(), "again": lambda c: gc.isenabled()}
+    with parallel.start(catalogue, jobs, workers=2) as pending:
+        assert pending.outputs() == {"collecting": False, "again": False}
+    assert gc.isenabled()

@@ -10,6 +10,7 @@ the same either way.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
@@ -125,7 +126,10 @@ def _memory() -> tuple[int | None, int | None]:
 
 def _yield_to_parent() -> None:
     """Lower the child's priority: the parent's work (inference, validation) is the build's
-    longest chain, and the exports fill the time the cores have left."""
+    longest chain, and the exports fill the time the cores have left. And leave the cyclic
+    garbage collector off: a child lives for a few exports, and each full collection would walk
+    (and so copy, page by page) every object it shares with the parent."""
+    gc.disable()
     try:
         os.nice(_NICENESS)
     except OSError:
