@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 
 import pyoxigraph as ox
+import pyrudof
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 from railgraph import validation, validation_core, validation_focus
 from railgraph.namespaces import RGSH, SH
@@ -221,3 +222,21 @@ def test_data_read_ahead_for_every_shape_gives_the_same_report(rudof_from: int,
     assert (URIRef(EX + "NoMessageShape"), SH.path, None) in reads[0], "even those pyrudof leaves to pyshacl"
     assert results(fast) == results(expected)
     assert isomorphic(fast.graph, expected.graph)
+
+
+def held(engine: pyrudof.Rudof) -> Graph:
+    """The data pyrudof holds."""
+    return Graph().parse(data=engine.serialize_data(format=pyrudof.ResultDataFormat.NTriples), format="nt")
+
+
+def test_pyrudof_reads_the_types_sh_class_checks_and_no_others() -> None:
+    data = Graph().parse(data=DATA, format="turtle")
+    store = validation_focus.load_store(data)
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    types = {(s, o) for s, _, o in held(validation_core.read(store, shapes)).triples((None, RDF.type, None))}
+    assert types == {(URIRef(EX + "Other-One"), URIRef(EX + "SubThing")),  # a value of ex:parent
+                     (URIRef(EX + "good-one"), URIRef(EX + "Thing"))}  # and another one
+    assert (URIRef(EX + "untitled"), URIRef(EX + "Thing")) in set(data.subject_objects(RDF.type))
+    shapes.add((URIRef(EX + "IriShape"), SH["class"], URIRef(EX + "Thing")))  # the focus nodes' own types
+    types = {(s, o) for s, _, o in held(validation_core.read(store, shapes)).triples((None, RDF.type, None))}
+    assert types == set(data.subject_objects(RDF.type))

@@ -22,8 +22,9 @@ one), is left to pyshacl; so is everything where a value cannot be told apart fr
 
 from __future__ import annotations
 
+import itertools
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,20 +156,63 @@ def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets,
 
 def read(store: ox.Store, shapes: Graph) -> pyrudof.Rudof:
     """pyrudof holding the triples of the default graph of ``store`` that ``shapes`` read: those
-    along their paths, and the types and class hierarchy that ``sh:class`` reads. More shapes
-    than are checked may be given: the values along each path are the same."""
-    predicates: set[Node] = {RDF.type, RDFS.subClassOf} if (None, SH["class"], None) in shapes else set()
+    along their paths, and for ``sh:class`` the class hierarchy and the types of the values it
+    checks. More shapes than are checked may be given: the values along each path are the same."""
+    predicates: set[Node] = set()
     for path in shapes.objects(None, SH.path):
-        inverse = shapes.value(path, SH.inversePath)
-        predicates.update([path] if isinstance(path, URIRef) else [inverse] if inverse else shapes.items(path))
-    triples = (quad.triple for p in sorted(predicates)
-               for quad in store.quads_for_pattern(None, ox.NamedNode(str(p)), None, ox.DefaultGraph()))
+        predicates.update(_steps(shapes, path))
+    typed = _typed_values(shapes)
+    if typed:
+        predicates.add(RDFS.subClassOf)
+    if typed is _EVERY or RDF.type in predicates:  # every type is read anyway
+        predicates.add(RDF.type)
+        typed = []
+    triples = itertools.chain(
+        (quad.triple for p in sorted(predicates)
+         for quad in store.quads_for_pattern(None, ox.NamedNode(str(p)), None, ox.DefaultGraph())),
+        _types_of(store, typed))
     engine = pyrudof.Rudof(pyrudof.RudofConfig())
     with tempfile.TemporaryDirectory(prefix="railgraph-rudof-") as folder:
         data_file = Path(folder) / "data.nt"
         ox.serialize(triples, data_file, ox.RdfFormat.N_TRIPLES)
         engine.read_data(str(data_file), pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
     return engine
+
+
+def _steps(shapes: Graph, path: Node) -> list[Node]:
+    """The predicates a path follows: itself, the one it inverts, or the steps of a sequence."""
+    if isinstance(path, URIRef):
+        return [path]
+    inverse = shapes.value(path, SH.inversePath)
+    return [inverse] if inverse is not None else list(shapes.items(path))
+
+
+#: :func:`_typed_values` where the types of every node are read.
+_EVERY = ["?v a ?c"]
+
+
+def _typed_values(shapes: Graph) -> list[str]:
+    """The nodes whose types ``sh:class`` reads, as SPARQL patterns binding ``?v``: the values of
+    its property shapes (objects of the path's last step, or subjects of the predicate it
+    inverts); :data:`_EVERY` where a node shape checks the class of its focus nodes."""
+    patterns = set()
+    for shape in set(shapes.subjects(SH["class"], None)):
+        path = shapes.value(shape, SH.path)
+        if path is None:
+            return _EVERY
+        inverse = shapes.value(path, SH.inversePath) if not isinstance(path, URIRef) else None
+        patterns.add(f"?v <{inverse}> ?x" if inverse is not None else f"?x <{_steps(shapes, path)[-1]}> ?v")
+    return sorted(patterns)
+
+
+def _types_of(store: ox.Store, patterns: list[str]) -> Iterator[ox.Triple]:
+    """The ``rdf:type`` triples of the default graph of ``store`` about the nodes ``patterns`` bind."""
+    if not patterns:
+        return iter(())
+    values = " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
+    answer = store.query(f"CONSTRUCT {{ ?v a ?c }} WHERE {{ {{ SELECT DISTINCT ?v WHERE {{ {values} }} }} ?v a ?c }}")
+    assert isinstance(answer, ox.QueryTriples)
+    return iter(answer)
 
 
 def _validate(engine: pyrudof.Rudof, shapes: Graph, targets: Targets) -> list[pyrudof.ShaclValidationEntry]:
