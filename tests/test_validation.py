@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -136,7 +137,7 @@ def test_after_one_file_changes_only_what_it_can_affect_is_validated_again(
 def test_after_an_edit_only_the_changed_parts_are_fingerprinted_again(
         edit: tuple[str, str], generated_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A title is read by no inference: the edited source alone is fingerprinted again; a facet
-    changes the inferred graph too."""
+    changes the inferred graph too, of which only the lines it lost and gained are."""
     root = tmp_path / "root"
     shutil.copytree(generated_root, root)
     settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")})
@@ -145,14 +146,46 @@ def test_after_an_edit_only_the_changed_parts_are_fingerprinted_again(
     tool.write_text(tool.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
     read: list[int] = []
     lines_of = validation_cache.fingerprints_of_lines
-    monkeypatch.setattr(validation_cache, "fingerprints_of_lines", lambda lines: read.append(1) or lines_of(lines))
+
+    def counting(lines: Iterable[bytes]) -> validation_cache.Fingerprints:
+        listed = [line for line in lines if line.strip()]
+        read.append(len(listed))
+        return lines_of(listed)
+
+    monkeypatch.setattr(validation_cache, "fingerprints_of_lines", counting)
     spy = Spy(monkeypatch)
     catalogue = Catalogue.load(root, settings=settings)
     incremental = catalogue.validate()
-    assert len(read) == (1 if edit[0].startswith("dct:title") else 2)
+    (edited,) = [len(s.quads) for s in catalogue.sources if s.path == tool]
+    if edit[0].startswith("dct:title"):
+        assert read == [edited]
+    else:  # what the stage entailed is gone (rg:facet, dct:subject, ...); rdfs:seeAlso entails nothing
+        lost, gained, source = read
+        assert source == edited and 0 < lost < 20 and gained == 0
     assert spy.runs and spy.runs[0] < 100, "only the neighbourhood of the change is validated"
     monkeypatch.undo()
     assert results(incremental) == results(reference(catalogue))
+
+
+def test_a_closure_gone_from_the_cache_has_everything_validated_again(
+        generated_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(generated_root, root)
+    cache = tmp_path / "cache"
+    settings = Settings.resolve({"cache_dir": str(cache)})
+    spy = Spy(monkeypatch)
+    Catalogue.load(root, settings=settings).validate()
+    (everything,) = spy.runs
+    tool = sorted((root / "data" / "tools").glob("*.ttl"))[0]
+    tool.write_text(tool.read_text(encoding="utf-8").replace("rg:lifecycleStage <", "rdfs:seeAlso <", 1),
+                    encoding="utf-8")
+    for closure in cache.glob("inferred-*.nq"):
+        closure.write_bytes(closure.read_bytes()[:-10])  # its last line cut short
+    catalogue = Catalogue.load(root, settings=settings)
+    report = catalogue.validate()
+    assert spy.runs[1:] == [everything], "what the edit changed cannot be told: everything is validated"
+    monkeypatch.undo()
+    assert results(report) == results(reference(catalogue))
 
 
 # -- the invalid corpus and the dependency rules ----------------------------------------------

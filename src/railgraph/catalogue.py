@@ -160,14 +160,19 @@ class Catalogue:
 
     def _fingerprinted_parts(self) -> list[validation_cache.Part]:
         """The data in parts for the validation cache: each source, keyed by its path, content and
-        this version (which reads it), and the inferred graph, by the key of its cached closure."""
+        this version (which reads it), and the inferred graph, kept in the cache under the key of
+        its closure (fingerprinted from the store every time where there is no cache)."""
         parts: list[validation_cache.Part] = []
         for source in self.sources:
             key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self._file_digests[source.graph_iri])
             parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
                 (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
-        key = f"inferred {self.inference_key}" if self.inference_key else None
-        parts.append((key, lambda: validation_cache.dumped(self.oxstore, _INFERRED)))
+        cache = self.cache_dir()
+        if self.inference_key is not None and cache is not None:
+            parts.append(validation_cache.Kept("inferred", self.inference_key,
+                                               lambda key: inference.closure_lines(cache, key, _INFERRED)))
+        else:
+            parts.append((None, lambda: validation_cache.dumped(self.oxstore, _INFERRED)))
         return parts
 
     def cache_dir(self) -> Path | None:

@@ -151,6 +151,21 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     return name
 
 
+def closure_lines(cache_dir: Path, key: str, graph: ox.NamedNode) -> list[bytes] | None:
+    """The triples of the closure :func:`infer_cached` keeps under ``key``, as N-Triples lines
+    (each ending in " .\\n"); None once it is gone from the cache, or unreadable."""
+    try:
+        document = (cache_dir / f"inferred-{key}.nq").read_bytes()
+    except OSError:
+        return None
+    suffix = f" {graph} .".encode()
+    lines = document.split(b"\n")
+    if lines[-1] or not all(line.endswith(suffix) for line in lines[:-1]):
+        return None  # not what infer_cached writes: a damaged file
+    end = -len(suffix)
+    return [line[:end] + b" .\n" for line in lines[:-1]]
+
+
 def cached_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Callable[[], bytes]) -> bytes:
     """``dump()``: the inferred graph in one format, remembered beside the closure of ``key``
     (see :func:`infer_cached`). The dump may depend only on the closure and this version."""

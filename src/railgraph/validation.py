@@ -174,9 +174,9 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
                 if cache_dir is None:
                     graph, _ = _check(data, store, canonical, targets, workers, rudof)
                 else:
-                    fingerprint = partial(validation_cache.fingerprints_of, parts, latest.parts if latest else {})
-                    graph = _validate_changes(data, canonical, store, targets, workers, rudof, base, fingerprint,
-                                              schema, cache_dir, shapes_key, data_key)
+                    graph = _validate_changes(data, canonical, store, targets, workers, rudof, base, parts,
+                                              latest.parts if latest else {}, schema, cache_dir, shapes_key,
+                                              data_key)
     return report_of(graph, locate)
 
 
@@ -191,18 +191,23 @@ def report_of(results_graph: Graph, locate: Locator | None = None) -> Validation
 
 def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: validation_focus.Targets,
                       workers: int | None, rudof: _Rudof, base: validation_cache.Snapshot | None,
-                      fingerprint: Callable[[], dict[str, validation_cache.Fingerprints]], schema: str,
-                      cache_dir: Path, shapes_key: str, data_key: str | None) -> Graph:
+                      parts: Sequence[validation_cache.Part], known: dict[str, validation_cache.Fingerprints],
+                      schema: str, cache_dir: Path, shapes_key: str, data_key: str | None) -> Graph:
     """The report of ``data``: the ``base`` snapshot's, with what changed since validated again.
 
-    Everything is validated without a snapshot of the same schema (the one the shapes read).
-    The new state, with the ``fingerprint`` of each part of the data, is remembered.
+    Everything is validated without a snapshot of the same schema (the one the shapes read), or
+    when a kept part's former state is gone. The new state, with the fingerprints of each part
+    of the data (those ``known`` by key are not made again), is remembered.
     """
-    if base is None:  # the parts are fingerprinted while pyrudof works
-        graph, parts = _check(data, store, shapes, targets, workers, rudof, meanwhile=fingerprint)
+    fingerprint = partial(validation_cache.fingerprints_of, parts, known)
+    changes = validation_cache.kept_changes(parts, base.parts) if base is not None else None
+    if base is None or changes is None:  # the parts are fingerprinted while pyrudof works
+        graph, fingerprints = _check(data, store, shapes, targets, workers, rudof, meanwhile=fingerprint)
     else:
-        parts = fingerprint()
-        redo = validation_cache.affected(data, base.nodes, validation_cache.merged(parts.values()))
+        fingerprints = fingerprint()
+        lost, gained = changes
+        redo = validation_cache.affected(data, validation_cache.merged([base.nodes, lost]),
+                                         validation_cache.merged([*fingerprints.values(), gained]))
 
         def stale(node: Node | None) -> bool:  # literal focus nodes have no fingerprint
             return node in redo or isinstance(node, Literal)
@@ -212,11 +217,11 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, targets: vali
                                       keep=lambda focus: not stale(focus))
         graph = validation_focus.merge(
             [kept, _check(data, store, shapes, targets, workers, rudof)[0]], shapes)
-    if data_key is None:  # named by its content
-        nodes = validation_cache.merged(parts.values())
-        data_key = _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())))
+    if data_key is None:  # named by its content (a kept part's by its key)
+        nodes = validation_cache.merged(fingerprints.values())
+        data_key = _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())), *sorted(fingerprints))
     validation_cache.write(cache_dir, shapes_key, validation_cache.Snapshot(
-        data_key, schema, parts, graph.serialize(format="nt")))
+        data_key, schema, fingerprints, graph.serialize(format="nt")))
     return graph
 
 

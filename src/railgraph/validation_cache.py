@@ -45,7 +45,7 @@ from rdflib.term import Node
 from .namespaces import RG
 
 #: Bumped whenever what a snapshot holds, or what it means, changes.
-FORMAT = 2
+FORMAT = 3
 
 #: How many snapshots are kept.
 KEEP = 4
@@ -66,9 +66,28 @@ SCHEMA = ((None, RDFS.subClassOf, None), (None, RDFS.subPropertyOf, None),
 #: Per node (in N-Triples form): hashes of the triples it is the subject and the object of.
 Fingerprints = dict[str, tuple[int, int]]
 
-#: A graph of the data fingerprinted apart (a source file, the inferred graph): a key that
-#: changes whenever its triples do (None: fingerprint it every time), and its N-Triples lines.
-Part = tuple["str | None", Callable[[], Iterable[bytes]]]
+#: A graph of the data fingerprinted apart (a source file): a key that changes whenever its
+#: triples do (None: fingerprint it every time), and its N-Triples lines.
+Lines = tuple["str | None", Callable[[], Iterable[bytes]]]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A graph of the data whose every state stays readable under its key (the inferred graph,
+    cached by the key of its closure). It is never fingerprinted as a whole: while its key is
+    the same it cannot have changed, and after a change only the lines that differ between the
+    state validated before and this one are (see :func:`kept_changes`)."""
+
+    kind: str
+    key: str
+    lines_of: Callable[[str], "Iterable[bytes] | None"]  # a state's N-Triples lines, None once gone
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+Part = Lines | Kept
 
 _MASK = 2**64 - 1
 
@@ -121,12 +140,42 @@ def fingerprints_of_lines(lines: Iterable[bytes]) -> Fingerprints:
 
 
 def fingerprints_of(parts: Sequence[Part], known: Mapping[str, Fingerprints]) -> dict[str, Fingerprints]:
-    """The fingerprints of each part, by its key: those ``known`` under it, the others made."""
+    """The fingerprints of each part, by its key: those ``known`` under it, the others made; a
+    :class:`Kept` part has none (its changes are found by :func:`kept_changes`)."""
     found: dict[str, Fingerprints] = {}
-    for number, (key, lines) in enumerate(parts):
+    for number, part in enumerate(parts):
+        if isinstance(part, Kept):
+            found[part.name] = {}
+            continue
+        key, lines = part
         name = key if key is not None else f"unkeyed {number}"
         found[name] = known[name] if key is not None and key in known else fingerprints_of_lines(lines())
     return found
+
+
+def kept_changes(parts: Sequence[Part], before: Mapping[str, Fingerprints]) -> tuple[Fingerprints, Fingerprints] | None:
+    """What the :class:`Kept` parts lost and gained since the snapshot whose parts are ``before``:
+    the fingerprints of the lines only the former state holds, and of those only this one holds.
+
+    Lines both states hold add the same to a node's sums on either side, so leaving them out
+    changes no comparison of :func:`affected`. None when a former state cannot be read any more
+    (or the snapshot had no such part): then everything must be validated again.
+    """
+    lost: list[Fingerprints] = []
+    gained: list[Fingerprints] = []
+    for part in parts:
+        if not isinstance(part, Kept) or part.name in before:
+            continue
+        former = [name.removeprefix(part.kind + " ") for name in before if name.startswith(part.kind + " ")]
+        if len(former) != 1:
+            return None
+        old, new = part.lines_of(former[0]), part.lines_of(part.key)
+        if old is None or new is None:
+            return None
+        old_lines, new_lines = set(old), set(new)
+        lost.append(fingerprints_of_lines(old_lines - new_lines))
+        gained.append(fingerprints_of_lines(new_lines - old_lines))
+    return merged(lost), merged(gained)
 
 
 def merged(parts: Iterable[Fingerprints]) -> Fingerprints:
