@@ -144,3 +144,40 @@ def test_a_build_from_the_caches_writes_the_bytes_of_a_cold_one(tmp_path: Path) 
     assert any((tmp_path / "cache").glob("inferred-*.nq")), "the second build reads the cache"
     assert files(tmp_path / "cached") == cold
     assert b"ValidationResult" in cold["validation.ttl"]
+
+
+def test_the_closure_is_cached_by_a_build_that_conforms_and_by_one_that_does_not(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    """The build writes the inferred graph to the cache beside the exports, not on its longest
+    chain; a build that fails validation stops the exports, and writes it itself."""
+    from railgraph.catalogue import Catalogue
+    from railgraph.export import parallel
+    from railgraph.settings import Settings
+
+    monkeypatch.setattr(parallel, "_default_workers", lambda *args, **kwargs: 1)  # the jobs wait for validation
+
+    for conforming in (True, False):
+        cache = tmp_path / f"cache-{conforming}"
+        catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(cache)}))
+        if not conforming:
+            catalogue.add_file(sorted((TESTS / "data" / "invalid").glob("*.ttl"))[0])
+        result = build(catalogue, tmp_path / f"out-{conforming}", ("nt",), site=False)
+        assert result.ok is conforming
+        (closure,) = cache.glob("inferred-*.nq")
+        assert closure.name == f"inferred-{catalogue.inference_key}.nq"
+
+
+def test_inference_may_leave_the_closure_for_later(tmp_path: Path) -> None:
+    from railgraph.catalogue import Catalogue
+    from railgraph.settings import Settings
+
+    cache = tmp_path / "cache"
+    catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(cache)}))
+    catalogue.infer(remember=False)
+    assert not list(cache.glob("inferred-*.nq"))
+    catalogue.remember_inferred()
+    (closure,) = cache.glob("inferred-*.nq")
+    reopened = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(cache)}))
+    reopened.infer()
+    assert reopened.inference_key == catalogue.inference_key
+    assert set(reopened.inferred_triples) == set(catalogue.inferred_triples)

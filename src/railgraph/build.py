@@ -37,6 +37,8 @@ _COST = {"jsonld-framed": 5, "jsonld": 4, "trig": 3, "ttl": 3, "rdfxml": 2, "nq"
 _STORE_GROWTH = 2.5
 #: The job that counts the catalogue for its description, beside the exports.
 _STATISTICS = "statistics"
+#: The job that writes the inferred graph to the cache, off the build's longest chain.
+_CLOSURE = "closure"
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
@@ -76,18 +78,21 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     entailed["inferred.nt"] = lambda c: c.export("nt", inferred=True)
     entailed["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
     entailed[_STATISTICS] = statistics_of
+    entailed[_CLOSURE] = lambda c: c.remember_inferred()
     with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
         step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
-        _ = catalogue.oxstore  # the sources in the query store, with what they entail
+        catalogue.infer(remember=False)  # the sources in the query store, with what they entail
         with parallel.start(catalogue, entailed) as more:
             step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
             report = catalogue.validate(workers=1)  # the cores are busy with the exports already
             result = BuildResult(out, report)
-            if not report.conforms:
+            if not report.conforms:  # the exports are stopped: the closure is kept for the next try
+                catalogue.remember_inferred()
                 return result
             outputs = more.outputs()
             files = dumps.result()
     statistics = cast(tuple[Statistics, Statistics], outputs.pop(_STATISTICS))
+    outputs.pop(_CLOSURE)
     files.update(parallel.files_of(outputs))
     files["validation.json"] = report.to_json().encode("utf-8")
     if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes

@@ -63,6 +63,7 @@ class Catalogue:
         self.settings = settings
         #: What the inferred graph is cached under (see :func:`railgraph.inference.infer_cached`).
         self.inference_key: str | None = None
+        self._remember_closure = True
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -118,8 +119,25 @@ class Catalogue:
             store.bulk_extend(source.quads)
         ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
         self.inference_key = inference.infer_cached(store, _INFERRED, [source.quads for source in ordered],
-                                                    self.cache_dir())
+                                                    self.cache_dir(), remember=self._remember_closure)
         return store
+
+    def infer(self, *, remember: bool = True) -> None:
+        """Fill the query store and infer (reading the inferred graph from the cache where it is
+        there). With ``remember`` false, a closure inferred afresh is not yet written to the
+        cache: :meth:`remember_inferred` does that, in another process say, off the build's
+        longest chain."""
+        self._remember_closure = remember
+        try:
+            _ = self.oxstore
+        finally:
+            self._remember_closure = True
+
+    def remember_inferred(self) -> None:
+        """Write the inferred graph to the cache, if :meth:`infer` left it unwritten."""
+        cache = self.cache_dir()
+        if cache is not None and self.inference_key is not None:
+            inference.remember_closure(self._reasoned, _INFERRED, cache, self.inference_key)
 
     @cached_property
     def inferred_triples(self) -> list[ox.Triple]:
@@ -170,6 +188,7 @@ class Catalogue:
         cache = self.cache_dir()
         if self.inference_key is not None and cache is not None:
             parts.append(validation_cache.Kept("inferred", self.inference_key,
+                                               lambda: validation_cache.dumped(self.oxstore, _INFERRED),
                                                lambda key: inference.closure_lines(cache, key, _INFERRED)))
         else:
             parts.append((None, lambda: validation_cache.dumped(self.oxstore, _INFERRED)))

@@ -122,14 +122,15 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
 
 
 def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterable[ox.Quad]],
-                 cache_dir: Path | None) -> str | None:
+                 cache_dir: Path | None, *, remember: bool = True) -> str | None:
     """:func:`infer_into`, remembered on disk under the :func:`input_key` of ``sources``; returns
     the key the closure is kept under (None without a cache), for :func:`cached_dump`.
 
     ``sources`` are the quads of the store's default graph, one sequence per source, always in
     the same order. The inferred graph is kept as N-Quads, read back with its blank-node labels
     (the sources give them, see :func:`railgraph.loading.numbered_blank_nodes`), so an edit
-    that inference does not read (a title, a description) finds it in the cache.
+    that inference does not read (a title, a description) finds it in the cache. With
+    ``remember`` false, a closure inferred afresh is left for :func:`remember_closure` to write.
     """
     if cache_dir is None:
         infer_into(store, graph)
@@ -146,9 +147,18 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
         os.utime(cached)  # the most recently used closure is the last one pruned
         return name
     infer_into(store, graph)
-    _remember(cached, lambda stream: ox.serialize(store.quads_for_pattern(None, None, None, graph), stream,
-                                                  format=ox.RdfFormat.N_QUADS))
+    if remember:
+        remember_closure(store, graph, cache_dir, name)
     return name
+
+
+def remember_closure(store: ox.Store, graph: ox.NamedNode, cache_dir: Path, key: str) -> None:
+    """Write the inferred ``graph`` of ``store`` to the cache under ``key`` (see
+    :func:`infer_cached`), unless it is there already."""
+    cached = cache_dir / f"inferred-{key}.nq"
+    if not cached.exists():
+        _remember(cached, lambda stream: ox.serialize(store.quads_for_pattern(None, None, None, graph), stream,
+                                                      format=ox.RdfFormat.N_QUADS))
 
 
 def closure_lines(cache_dir: Path, key: str, graph: ox.NamedNode) -> list[bytes] | None:

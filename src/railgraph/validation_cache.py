@@ -80,7 +80,8 @@ class Kept:
 
     kind: str
     key: str
-    lines_of: Callable[[str], "Iterable[bytes] | None"]  # a state's N-Triples lines, None once gone
+    lines: Callable[[], Iterable[bytes]]  # this state's N-Triples lines
+    former: Callable[[str], "Iterable[bytes] | None"]  # an earlier state's, by key; None once gone
 
     @property
     def name(self) -> str:
@@ -166,13 +167,13 @@ def kept_changes(parts: Sequence[Part], before: Mapping[str, Fingerprints]) -> t
     for part in parts:
         if not isinstance(part, Kept) or part.name in before:
             continue
-        former = [name.removeprefix(part.kind + " ") for name in before if name.startswith(part.kind + " ")]
-        if len(former) != 1:
+        earlier = [name.removeprefix(part.kind + " ") for name in before if name.startswith(part.kind + " ")]
+        if len(earlier) != 1:
             return None
-        old, new = part.lines_of(former[0]), part.lines_of(part.key)
-        if old is None or new is None:
+        old = part.former(earlier[0])
+        if old is None:
             return None
-        old_lines, new_lines = set(old), set(new)
+        old_lines, new_lines = set(old), set(part.lines())
         lost.append(fingerprints_of_lines(old_lines - new_lines))
         gained.append(fingerprints_of_lines(new_lines - old_lines))
     return merged(lost), merged(gained)
