@@ -4,8 +4,10 @@ A snapshot holds a validated state: the key of its data, a fingerprint of every 
 the triples it is the subject of, and one of those it is the object of) and the report. The next
 validation of the same data is read back; after a change, only the focus nodes whose results the
 change can affect are validated again, and the snapshot's results are kept for all others. The
-fingerprints are kept per part of the data (a source file, the inferred graph), under a key that
-changes with the part, so after an edit only the parts that changed are read again.
+fingerprints are kept per part of the data (a source file), under a key that changes with the
+part, so after an edit only the parts that changed are read again. A part whose earlier states
+stay readable (the inferred graph, cached by the key of its closure) is never fingerprinted: after
+a change, only the lines its earlier state and this one do not share are.
 
 Which nodes can be affected follows from what the shapes in ``shapes/`` read, beside the triples
 of the focus node itself (its subject fingerprint) and those pointing to it (inverse paths such as
