@@ -97,6 +97,7 @@ def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_pa
     text = cached.read_bytes()
     cached.write_bytes(text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:])
     assert _inferred(generated_root, cache) == expected
+    assert cached.read_bytes() == text, "and written anew"
 
 
 def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, tmp_path: Path,
@@ -110,7 +111,7 @@ def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, 
     damaged.write_bytes(damaged.read_bytes()[:-10])
     with monkeypatch.context() as patch:
         patch.setattr(Catalogue, "inferred_triples", property(lambda self: pytest.fail("dumped again")))
-        patch.setattr(catalogue_module, "sorted_lines", lambda document: pytest.fail("dumped again"))
+        patch.setattr(catalogue_module, "sorted_lines", lambda document, **options: pytest.fail("dumped again"))
         assert Catalogue.load(generated_root, settings=settings).export("nt", inferred=True) == expected["nt"]
     assert Catalogue.load(generated_root, settings=settings).export("ttl", inferred=True) == expected["ttl"]
     assert Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"})).export(

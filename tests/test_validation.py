@@ -405,3 +405,20 @@ def test_the_view_is_true_while_its_store_holds_a_triple() -> None:
                       ox.NamedNode("https://example.org/g")))
     store.remove(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("x")))
     assert not view  # a named graph's triple is not the default graph's
+
+
+def test_kept_parts_are_compared_only_with_an_earlier_state_of_the_same_kind() -> None:
+    states = {"a": [b"<x> <p> <y> .\n", b"<x> <q> <z> .\n"], "b": [b"<x> <p> <y> .\n", b"<w> <q> <z> .\n"]}
+
+    def kept(key: str, gone: bool = False) -> validation_cache.Kept:
+        return validation_cache.Kept("inferred", key, lambda: states[key], lambda k: None if gone else states[k])
+
+    source = ("s1", lambda: [b"<x> <r> <v> .\n"])
+    before = validation_cache.fingerprints_of([source, kept("a")], {})
+    assert validation_cache.kept_changes([source, kept("a")], before) == ({}, {})
+    lost, gained = validation_cache.kept_changes([source, kept("b")], before)
+    assert set(lost) == {"<x>", "<z>"} and set(gained) == {"<w>", "<z>"}  # the shared line is left out
+    assert validation_cache.kept_changes([source, kept("b", gone=True)], before) is None
+    fingerprinted = validation_cache.fingerprints_of([source, (None, lambda: states["a"])], {})
+    assert validation_cache.kept_changes([source, kept("a")], fingerprinted) is None  # kept here only
+    assert validation_cache.kept_changes([source, (None, lambda: states["a"])], before) is None  # kept there only

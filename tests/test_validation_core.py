@@ -240,3 +240,16 @@ def test_pyrudof_reads_the_types_sh_class_checks_and_no_others() -> None:
     shapes.add((URIRef(EX + "IriShape"), SH["class"], URIRef(EX + "Thing")))  # the focus nodes' own types
     types = {(s, o) for s, _, o in held(validation_core.read(store, shapes)).triples((None, RDF.type, None))}
     assert types == set(data.subject_objects(RDF.type))
+
+
+def test_sh_class_on_a_path_pyrudof_is_not_given_reads_no_types_for_it() -> None:
+    data = Graph().parse(data=DATA, format="turtle")
+    shapes = Graph().parse(data=SHAPES + """
+ex:EitherShape sh:path [ sh:alternativePath ( ex:parent ex:owner ) ] ; sh:class ex:Thing ;
+    sh:severity sh:Violation ; sh:message "a thing"@en .
+ex:ThingShape sh:property ex:EitherShape .
+""", format="turtle")
+    types = {(s, o) for s, _, o in held(validation_core.read(validation_focus.load_store(data), shapes)).triples(
+        (None, RDF.type, None))}
+    assert types == {(URIRef(EX + "Other-One"), URIRef(EX + "SubThing")), (URIRef(EX + "good-one"), URIRef(EX + "Thing"))}
+    assert not validation_core.eligible(shapes, URIRef(EX + "EitherShape"))

@@ -179,7 +179,8 @@ class Catalogue:
     def _fingerprinted_parts(self) -> list[validation_cache.Part]:
         """The data in parts for the validation cache: each source, keyed by its path, content and
         this version (which reads it), and the inferred graph, kept in the cache under the key of
-        its closure (fingerprinted from the store every time where there is no cache)."""
+        its closure (fingerprinted from the store every time where there is no cache, or where
+        inference did not run: an on-disk store reopened unchanged)."""
         parts: list[validation_cache.Part] = []
         for source in self.sources:
             key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self._file_digests[source.graph_iri])

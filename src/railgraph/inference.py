@@ -142,6 +142,7 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
         store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError):
         store.update(f"DROP SILENT GRAPH {graph}")  # not cached yet, or a damaged file: infer again
+        cached.unlink(missing_ok=True)  # and write it anew
     else:
         store.update(f"ADD {graph} TO DEFAULT")
         os.utime(cached)  # the most recently used closure is the last one pruned
@@ -163,7 +164,9 @@ def remember_closure(store: ox.Store, graph: ox.NamedNode, cache_dir: Path, key:
 
 def closure_lines(cache_dir: Path, key: str, graph: ox.NamedNode) -> list[bytes] | None:
     """The triples of the closure :func:`infer_cached` keeps under ``key``, as N-Triples lines
-    (each ending in " .\\n"); None once it is gone from the cache, or unreadable."""
+    (each ending in " .\\n"); None once it is gone from the cache, or where it is not what
+    :func:`infer_cached` writes (cut short inside a line, another graph's). It is written whole
+    or not at all (see :func:`_remember`)."""
     try:
         document = (cache_dir / f"inferred-{key}.nq").read_bytes()
     except OSError:

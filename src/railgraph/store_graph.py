@@ -59,7 +59,9 @@ class _View(Graph):
     """
 
     def __bool__(self) -> bool:
-        inner = self.store._inner  # type: ignore[attr-defined]
+        inner = getattr(self.store, "_inner", None)
+        if inner is None:  # a graph rdflib made of this one's type (by ``+``, say), on its own store
+            return len(self) > 0
         return next(inner.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None
 
 

@@ -146,8 +146,10 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
     ``store`` may hold ``data`` already: a pyoxigraph store whose default graph is ``data``, its
     blank nodes labelled alike (as :func:`railgraph.validation_focus.load_store` makes it).
     ``parts`` split the data into graphs whose fingerprints are remembered by their keys (the
-    sources, the inferred graph), so that after a change only the changed ones are read again;
-    without them the whole default graph of ``store`` is one part, read every time.
+    sources), so that after a change only the changed ones are read again, and graphs kept apart
+    in the cache (the inferred graph, see :class:`railgraph.validation_cache.Kept`), of which
+    only the lines that changed are read; without them the whole default graph of ``store`` is
+    one part, read every time.
     Shapes whose targets cannot be found ahead (custom target types, SHACL rules) get
     :func:`validate`.
     """

@@ -1,7 +1,8 @@
 """Validation reports remembered by content, and the focus nodes a change can affect.
 
-A snapshot holds a validated state: the key of its data, a fingerprint of every node (a hash of
-the triples it is the subject of, and one of those it is the object of) and the report. The next
+A snapshot holds a validated state: the key of its data, a fingerprint of every node of its
+fingerprinted parts (a hash of the triples it is the subject of, and one of those it is the object
+of) and the report. The next
 validation of the same data is read back; after a change, only the focus nodes whose results the
 change can affect are validated again, and the snapshot's results are kept for all others. The
 fingerprints are kept per part of the data (a source file), under a key that changes with the
@@ -75,10 +76,11 @@ Lines = tuple["str | None", Callable[[], Iterable[bytes]]]
 
 @dataclass(frozen=True)
 class Kept:
-    """A graph of the data whose every state stays readable under its key (the inferred graph,
-    cached by the key of its closure). It is never fingerprinted as a whole: while its key is
-    the same it cannot have changed, and after a change only the lines that differ between the
-    state validated before and this one are (see :func:`kept_changes`)."""
+    """A graph of the data whose states stay readable under their keys while the cache keeps them
+    (the inferred graph, cached by the key of its closure). It is never fingerprinted as a whole:
+    while its key is the same it cannot have changed, and after a change only the lines that
+    differ between the state validated before and this one are (see :func:`kept_changes`). A
+    snapshot holds it as no fingerprints under its :attr:`name`."""
 
     kind: str
     key: str
@@ -87,10 +89,13 @@ class Kept:
 
     @property
     def name(self) -> str:
-        return f"{self.kind} {self.key}"
+        return f"{_KEPT}{self.kind} {self.key}"
 
 
 Part = Lines | Kept
+
+#: How the name of a :class:`Kept` part starts, in a snapshot.
+_KEPT = "kept "
 
 _MASK = 2**64 - 1
 
@@ -98,7 +103,7 @@ _MASK = 2**64 - 1
 @dataclass(frozen=True)
 class Snapshot:
     """A validated state of the data: its key, the digest of its schema, the fingerprints of
-    each of its parts (by part key) and the report."""
+    each of its parts (by part key; a :class:`Kept` part by its name, with none) and the report."""
 
     data_key: str
     schema: str
@@ -161,18 +166,21 @@ def kept_changes(parts: Sequence[Part], before: Mapping[str, Fingerprints]) -> t
     the fingerprints of the lines only the former state holds, and of those only this one holds.
 
     Lines both states hold add the same to a node's sums on either side, so leaving them out
-    changes no comparison of :func:`affected`. None when a former state cannot be read any more
-    (or the snapshot had no such part): then everything must be validated again.
+    changes no comparison of :func:`affected`. None where that cannot be told, and everything
+    must be validated again: an earlier state is gone from the cache, or the snapshot did not
+    keep the same kinds of part apart (a graph kept there was fingerprinted here, or the reverse).
     """
+    kept = [part for part in parts if isinstance(part, Kept)]
+    earlier = {name.removeprefix(_KEPT).split(" ", 1)[0]: name.split(" ", 2)[2]
+               for name in before if name.startswith(_KEPT)}
+    if set(earlier) != {part.kind for part in kept} or len(earlier) != len(kept):
+        return None
     lost: list[Fingerprints] = []
     gained: list[Fingerprints] = []
-    for part in parts:
-        if not isinstance(part, Kept) or part.name in before:
+    for part in kept:
+        if part.name in before:
             continue
-        earlier = [name.removeprefix(part.kind + " ") for name in before if name.startswith(part.kind + " ")]
-        if len(earlier) != 1:
-            return None
-        old = part.former(earlier[0])
+        old = part.former(earlier[part.kind])
         if old is None:
             return None
         old_lines, new_lines = set(old), set(part.lines())

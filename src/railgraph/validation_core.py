@@ -162,9 +162,9 @@ def read(store: ox.Store, shapes: Graph) -> pyrudof.Rudof:
     for path in shapes.objects(None, SH.path):
         predicates.update(_steps(shapes, path))
     typed = _typed_values(shapes)
-    if typed:
+    if typed is None or typed:
         predicates.add(RDFS.subClassOf)
-    if typed is _EVERY or RDF.type in predicates:  # every type is read anyway
+    if typed is None or RDF.type in predicates:  # every type is read
         predicates.add(RDF.type)
         typed = []
     triples = itertools.chain(
@@ -179,27 +179,27 @@ def read(store: ox.Store, shapes: Graph) -> pyrudof.Rudof:
     return engine
 
 
-def _steps(shapes: Graph, path: Node) -> list[Node]:
-    """The predicates a path follows: itself, the one it inverts, or the steps of a sequence."""
+def _steps(shapes: Graph, path: Node) -> list[URIRef]:
+    """The predicates a path follows: itself, the one it inverts, or the IRI steps of a sequence
+    (none for the paths pyrudof is not given, see :func:`_simple_path`)."""
     if isinstance(path, URIRef):
         return [path]
     inverse = shapes.value(path, SH.inversePath)
-    return [inverse] if inverse is not None else list(shapes.items(path))
+    steps = [inverse] if inverse is not None else list(shapes.items(path))
+    return [step for step in steps if isinstance(step, URIRef)]
 
 
-#: :func:`_typed_values` where the types of every node are read.
-_EVERY = ["?v a ?c"]
-
-
-def _typed_values(shapes: Graph) -> list[str]:
+def _typed_values(shapes: Graph) -> list[str] | None:
     """The nodes whose types ``sh:class`` reads, as SPARQL patterns binding ``?v``: the values of
     its property shapes (objects of the path's last step, or subjects of the predicate it
-    inverts); :data:`_EVERY` where a node shape checks the class of its focus nodes."""
+    inverts); None where a node shape checks the class of its focus nodes (every type)."""
     patterns = set()
     for shape in set(shapes.subjects(SH["class"], None)):
         path = shapes.value(shape, SH.path)
         if path is None:
-            return _EVERY
+            return None
+        if not _simple_path(shapes, path):
+            continue  # left to pyshacl (see eligible)
         inverse = shapes.value(path, SH.inversePath) if not isinstance(path, URIRef) else None
         patterns.add(f"?v <{inverse}> ?x" if inverse is not None else f"?x <{_steps(shapes, path)[-1]}> ?v")
     return sorted(patterns)
