@@ -116,3 +116,31 @@ def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, 
     assert Catalogue.load(generated_root, settings=settings).export("ttl", inferred=True) == expected["ttl"]
     assert Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"})).export(
         "ttl", inferred=True) == expected["ttl"]
+
+
+def test_a_write_that_stops_leaves_no_temporary_file(tmp_path: Path) -> None:
+    def failing(stream) -> None:
+        stream.write(b"half of it")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        inference._remember(tmp_path / "inferred-k.nq", failing)
+
+    def full_disk(stream) -> None:
+        raise OSError(28, "No space left on device")
+
+    inference._remember(tmp_path / "inferred-k.nq", full_disk)  # the cache is skipped, not the build
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_a_later_write(tmp_path: Path) -> None:
+    import os
+    import time
+
+    abandoned, recent = tmp_path / ".inferred-abandoned", tmp_path / ".inferred-being-written"
+    for each in (abandoned, recent):
+        each.write_bytes(b"<a> <b> <c>")
+    hours_ago = time.time() - 2 * inference._ABANDONED_AFTER
+    os.utime(abandoned, (hours_ago, hours_ago))
+    inference._remember(tmp_path / "inferred-k.nq", lambda stream: stream.write(b""))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".inferred-being-written", "inferred-k.nq"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -198,17 +199,47 @@ def cached_dump(cache_dir: Path | None, key: str | None, extension: str, dump: C
 
 
 def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write a cache file through a temporary sibling (a read-only place is skipped: the cache is
-    an optimisation only), and keep the most recent ones of its kind."""
+    """Write a cache file through a temporary sibling (a read-only place or a full disk is
+    skipped: the cache is an optimisation only), and keep the most recent ones of its kind.
+
+    The temporary file is removed whatever stops the write; one left by a process killed while
+    writing (a build stops its export jobs when validation fails) is removed by a later write,
+    once it is :data:`_ABANDONED_AFTER` seconds old."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".inferred-")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY)
+    except OSError:
+        return
+    try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
         os.replace(temporary, path)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            return
+        raise
+    try:
         _prune(path.parent, f"*{path.suffix}", keep=8)
+        _remove_abandoned(path.parent)
     except OSError:
         pass
+
+
+#: How old a temporary cache file must be to count as left by a killed process (a write of the
+#: closure of 100,000 tools takes seconds, not an hour).
+_ABANDONED_AFTER = 3600.0
+_TEMPORARY = ".inferred-"
+
+
+def _remove_abandoned(cache_dir: Path) -> None:
+    limit = time.time() - _ABANDONED_AFTER
+    for temporary in cache_dir.glob(f"{_TEMPORARY}*"):
+        try:
+            if temporary.stat().st_mtime < limit:
+                temporary.unlink()
+        except OSError:
+            pass  # removed meanwhile by another process
 
 
 def input_key(store: ox.Store, sources: Sequence[Iterable[ox.Quad]]) -> str:
