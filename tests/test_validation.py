@@ -422,3 +422,18 @@ def test_kept_parts_are_compared_only_with_an_earlier_state_of_the_same_kind() -
     fingerprinted = validation_cache.fingerprints_of([source, (None, lambda: states["a"])], {})
     assert validation_cache.kept_changes([source, kept("a")], fingerprinted) is None  # kept here only
     assert validation_cache.kept_changes([source, (None, lambda: states["a"])], before) is None  # kept there only
+
+
+def test_a_snapshot_write_that_fails_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from railgraph import atomic
+
+    def full_disk(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    snapshot = validation_cache.Snapshot("data", "schema", {"part": {"<x>": (1, 2)}}, "")
+    validation_cache.write(tmp_path, "shapes", snapshot)  # skipped: the cache is an optimisation only
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    validation_cache.write(tmp_path, "shapes", snapshot)
+    assert validation_cache.read(tmp_path, "shapes", "data") == snapshot

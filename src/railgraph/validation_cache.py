@@ -45,6 +45,8 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from .atomic import write_file_atomically
+from .errors import InputError
 from .namespaces import RG
 
 #: Bumped whenever what a snapshot holds, or what it means, changes.
@@ -246,17 +248,14 @@ def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
     """Remember ``snapshot`` (atomically; a cache that cannot be written is skipped)."""
     body = json.dumps({"format": FORMAT, "shapes": shapes_key, "data": snapshot.data_key,
                        "schema": snapshot.schema, "parts": snapshot.parts, "report": snapshot.report})
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".validation-")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(hashlib.sha256(body.encode()).hexdigest() + "\n" + body)
-        os.replace(temporary, _path(cache_dir, shapes_key, snapshot.data_key))
+    data = (hashlib.sha256(body.encode()).hexdigest() + "\n" + body).encode()
+    try:  # leaves no temporary file, whatever stops it
+        write_file_atomically(_path(cache_dir, shapes_key, snapshot.data_key), data)
         stale = sorted(cache_dir.glob("validation-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for path in stale[KEEP:]:
             path.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only place: the cache is an optimisation only
+    except (InputError, OSError):
+        pass  # a read-only place, a full disk: the cache is an optimisation only
 
 
 def _path(cache_dir: Path, shapes_key: str, data_key: str) -> Path:
