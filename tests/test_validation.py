@@ -427,10 +427,10 @@ def test_kept_parts_are_compared_only_with_an_earlier_state_of_the_same_kind() -
 def test_a_snapshot_write_that_fails_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from railgraph import atomic
 
-    def full_disk(descriptor: int) -> None:
+    def full_disk(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic.os, "fsync", full_disk)
+    monkeypatch.setattr(atomic.os, "replace", full_disk)  # the temporary file is written, then this fails
     snapshot = validation_cache.Snapshot("data", "schema", {"part": {"<x>": (1, 2)}}, "")
     validation_cache.write(tmp_path, "shapes", snapshot)  # skipped: the cache is an optimisation only
     assert list(tmp_path.iterdir()) == []

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError
 
@@ -126,6 +127,16 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
 
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Write one file through a temporary sibling and a rename."""
+    write_through(path, lambda stream: stream.write(data))
+
+
+def write_through(path: Path, write: Callable[[BinaryIO], object], *, durable: bool = True) -> None:
+    """Write one file by ``write`` into a temporary sibling ``.NAME.*``, then rename it over
+    ``path``; the temporary file is removed whatever stops the write. ``durable``: flushed to
+    disk before the rename (a cache, which can always be made again, need not be).
+
+    Raises :class:`InputError` where the file cannot be written (a read-only place, a full disk).
+    """
     path = path.resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,9 +145,10 @@ def write_file_atomically(path: Path, data: bytes) -> None:
         raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from exc
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            write(stream)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException as exc:

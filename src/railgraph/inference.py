@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -24,6 +23,8 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
+from .atomic import write_through
+from .errors import InputError
 from .loading import graph_of, new_graph
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
 from .terms import to_oxigraph, to_rdflib
@@ -199,42 +200,27 @@ def cached_dump(cache_dir: Path | None, key: str | None, extension: str, dump: C
 
 
 def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write a cache file through a temporary sibling (a read-only place or a full disk is
-    skipped: the cache is an optimisation only), and keep the most recent ones of its kind.
-
-    The temporary file is removed whatever stops the write; one left by a process killed while
-    writing (a build stops its export jobs when validation fails) is removed by a later write,
-    once it is :data:`_ABANDONED_AFTER` seconds old."""
+    """Write a cache file (see :func:`railgraph.atomic.write_through`; a read-only place or a
+    full disk is skipped: the cache is an optimisation only), and keep the most recent ones of
+    its kind. A temporary file left by a process killed while writing (a build stops its export
+    jobs when validation fails) is removed by a later write, once :data:`_ABANDONED_AFTER`
+    seconds old."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY)
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            return
-        raise
-    try:
+        write_through(path, write, durable=False)
         _prune(path.parent, f"*{path.suffix}", keep=8)
         _remove_abandoned(path.parent)
-    except OSError:
+    except (InputError, OSError):
         pass
 
 
 #: How old a temporary cache file must be to count as left by a killed process (a write of the
 #: closure of 100,000 tools takes seconds, not an hour).
 _ABANDONED_AFTER = 3600.0
-_TEMPORARY = ".inferred-"
 
 
 def _remove_abandoned(cache_dir: Path) -> None:
     limit = time.time() - _ABANDONED_AFTER
-    for temporary in cache_dir.glob(f"{_TEMPORARY}*"):
+    for temporary in cache_dir.glob(".inferred-*"):  # see write_through
         try:
             if temporary.stat().st_mtime < limit:
                 temporary.unlink()

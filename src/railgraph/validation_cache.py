@@ -45,7 +45,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .atomic import write_file_atomically
+from .atomic import write_through
 from .errors import InputError
 from .namespaces import RG
 
@@ -250,7 +250,8 @@ def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
                        "schema": snapshot.schema, "parts": snapshot.parts, "report": snapshot.report})
     data = (hashlib.sha256(body.encode()).hexdigest() + "\n" + body).encode()
     try:  # leaves no temporary file, whatever stops it
-        write_file_atomically(_path(cache_dir, shapes_key, snapshot.data_key), data)
+        write_through(_path(cache_dir, shapes_key, snapshot.data_key), lambda stream: stream.write(data),
+                      durable=False)
         stale = sorted(cache_dir.glob("validation-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for path in stale[KEEP:]:
             path.unlink(missing_ok=True)
