@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 import railgraph
@@ -405,6 +405,22 @@ def test_the_view_is_true_while_its_store_holds_a_triple() -> None:
                       ox.NamedNode("https://example.org/g")))
     store.remove(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"), ox.Literal("x")))
     assert not view  # a named graph's triple is not the default graph's
+
+
+def test_the_view_counts_its_triples_once_until_changed_through_it(monkeypatch) -> None:
+    counted: list[int] = []
+    count = store_graph.count_triples
+    monkeypatch.setattr(store_graph, "count_triples", lambda store: counted.append(1) or count(store))
+    a, p = ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p")
+    store = ox.Store()
+    store.add(ox.Quad(a, p, ox.Literal("x")))
+    view = store_graph.view(store)
+    assert len(view) == len(view) == len(Graph(store=view.store, identifier=view.identifier)) == 1
+    assert len(counted) == 1  # pyshacl's graphs over the same store share the count
+    view.add((URIRef(a.value), URIRef(p.value), Literal("y")))
+    assert len(view) == 2
+    view.remove((URIRef(a.value), None, None))
+    assert len(view) == 0 and len(counted) == 3
 
 
 def test_kept_parts_are_compared_only_with_an_earlier_state_of_the_same_kind() -> None:
