@@ -91,3 +91,14 @@ def test_children_leave_the_cyclic_collector_off_and_the_parent_keeps_it(catalog
     with parallel.start(catalogue, jobs, workers=2) as pending:
         assert pending.outputs() == {"collecting": False, "again": False}
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_one_job_is_collected_while_the_others_go_on(catalogue, workers: int) -> None:
+    import time
+
+    jobs: dict[str, parallel.Task] = {"first": lambda c: len(c.sources),
+                                      "slow": lambda c: time.sleep(0.5) or "done"}
+    with parallel.start(catalogue, jobs, workers=workers) as pending:
+        assert pending.output("first") == len(catalogue.sources)
+        assert pending.outputs() == {"first": len(catalogue.sources), "slow": "done"}

@@ -167,6 +167,36 @@ def test_after_an_edit_only_the_changed_parts_are_fingerprinted_again(
     assert results(incremental) == results(reference(catalogue))
 
 
+def test_sources_fingerprinted_ahead_are_not_fingerprinted_again(generated_root: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build fingerprints the sources beside inference (another process); validation then
+    fingerprints none of them, and remembers the same state as when it made them itself."""
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "ahead")})
+    catalogue = Catalogue.load(generated_root, settings=settings)
+    ahead = catalogue.source_fingerprints()
+    assert len(ahead) == len(catalogue.sources)
+    read: list[int] = []
+    lines_of = validation_cache.fingerprints_of_lines
+    monkeypatch.setattr(validation_cache, "fingerprints_of_lines",
+                        lambda lines: read.append(1) or lines_of(lines))
+    given = catalogue.validate(fingerprints=ahead)
+    assert read == []  # the inferred graph is kept apart, the sources were given
+    monkeypatch.undo()
+    alone = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": str(tmp_path / "alone")}))
+    assert results(alone.validate()) == results(given)
+    snapshots = [validation_cache.latest_parts(tmp_path / name) for name in ("ahead", "alone")]
+    assert snapshots[0] == snapshots[1] and ahead.items() <= snapshots[0].items()
+    assert catalogue.source_fingerprints() == ahead  # now read from that snapshot
+
+
+def test_the_latest_parts_are_read_whatever_the_shapes(tmp_path: Path) -> None:
+    parts = {"s1": {"<x>": (1, 2)}}
+    validation_cache.write(tmp_path, "a" * 64, validation_cache.Snapshot("d1", "schema", parts, ""))
+    assert validation_cache.latest_parts(tmp_path) == parts
+    assert validation_cache.read(tmp_path, "b" * 64) is None  # another shapes' report is not taken
+    assert validation_cache.latest_parts(tmp_path / "none") == {}
+
+
 def test_a_closure_gone_from_the_cache_has_everything_validated_again(
         generated_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "root"

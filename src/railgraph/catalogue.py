@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -177,15 +177,11 @@ class Catalogue:
         return {source.graph_iri: hashlib.sha256(source.path.read_bytes()).digest() for source in self.sources}
 
     def _fingerprinted_parts(self) -> list[validation_cache.Part]:
-        """The data in parts for the validation cache: each source, keyed by its path, content and
-        this version (which reads it), and the inferred graph, kept in the cache under the key of
-        its closure (fingerprinted from the store every time where there is no cache, or where
-        inference did not run: an on-disk store reopened unchanged)."""
-        parts: list[validation_cache.Part] = []
-        for source in self.sources:
-            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self._file_digests[source.graph_iri])
-            parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
-                (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
+        """The data in parts for the validation cache: each source (see :meth:`_source_parts`),
+        and the inferred graph, kept in the cache under the key of its closure (fingerprinted
+        from the store every time where there is no cache, or where inference did not run: an
+        on-disk store reopened unchanged)."""
+        parts: list[validation_cache.Part] = [*self._source_parts()]
         cache = self.cache_dir()
         if self.inference_key is not None and cache is not None:
             parts.append(validation_cache.Kept("inferred", self.inference_key,
@@ -194,6 +190,25 @@ class Catalogue:
         else:
             parts.append((None, lambda: validation_cache.dumped(self.oxstore, _INFERRED)))
         return parts
+
+    def _source_parts(self) -> list[validation_cache.Lines]:
+        """Each source as a part of the data for the validation cache, keyed by its path, content
+        and this version (which reads it)."""
+        parts: list[validation_cache.Lines] = []
+        for source in self.sources:
+            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self._file_digests[source.graph_iri])
+            parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
+                (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
+        return parts
+
+    def source_fingerprints(self) -> dict[str, validation_cache.Fingerprints]:
+        """The fingerprints of each source for the validation cache, by its part key: those the
+        cache's latest snapshot holds, the others made. They need the sources alone, so a build
+        makes them beside inference and hands them to :meth:`validate`; empty without a cache."""
+        cache = self.cache_dir()
+        if cache is None:
+            return {}
+        return validation_cache.fingerprints_of(self._source_parts(), validation_cache.latest_parts(cache))
 
     def cache_dir(self) -> Path | None:
         """Where derived results are remembered: the setting, else a folder in the root."""
@@ -232,17 +247,19 @@ class Catalogue:
 
     # -- validation ----------------------------------------------------------------------------
 
-    def validate(self, paths: Iterable[Path | str] = (), *, workers: int | None = None) -> validation.ValidationReport:
+    def validate(self, paths: Iterable[Path | str] = (), *, workers: int | None = None,
+                 fingerprints: Mapping[str, validation_cache.Fingerprints] | None = None) -> validation.ValidationReport:
         """SHACL-validate the catalogue; with ``paths``, add those files and report only on them.
 
         ``workers``: processes pyshacl may share its focus nodes out to (by default as many as
-        pay, up to two)."""
+        pay, up to two). ``fingerprints``: :meth:`source_fingerprints`, made ahead."""
         added = [self.add_file(p) for p in paths]
         texts: dict[Path, str] = {}
         store = self.oxstore
         report = validation.validate_fast(store_graph.view(store), self.shapes, lambda node: self.locate(node, texts),
                                           cache_dir=self.cache_dir(), source_digest=self.source_digest(),
-                                          store=store, workers=workers, parts=self._fingerprinted_parts())
+                                          store=store, workers=workers, parts=self._fingerprinted_parts(),
+                                          fingerprints=fingerprints)
         if added:
             subjects = {s.value for source in added for s in source.subjects if isinstance(s, ox.NamedNode)}
             report.results = [r for r in report.results if r.focus_node in subjects]
@@ -521,8 +538,9 @@ class Catalogue:
         frame = jsonld.read_document(self.root / "ontology" / "frames" / "entries.jsonld")
         return framed.framed(self.asserted, self.union(), frame, self.jsonld_context)
 
-    def counts(self) -> dict[str, Any]:
-        """Entries per kind, concepts per scheme, triples, shapes and queries."""
+    def counts(self, *, triples: tuple[int, int] | None = None) -> dict[str, Any]:
+        """Entries per kind, concepts per scheme, triples, shapes and queries. ``triples``: the
+        asserted and inferred triples where they were counted already (a build's VoID counts)."""
         store = self.oxstore
 
         def instances(cls: URIRef) -> int:
@@ -537,11 +555,13 @@ class Catalogue:
                                                                              ox.NamedNode(scheme)))
         shapes = {s for s in self.shapes.subjects(RDF.type, None)
                   if isinstance(s, URIRef) and self.shapes.value(s, SH.message) is not None}
-        inferred = count_triples(store, _INFERRED)  # not len(self.inferred_triples): no list of them
+        if triples is None:
+            inferred = count_triples(store, _INFERRED)  # not len(self.inferred_triples): no list of them
+            triples = (count_triples(store) - inferred, inferred)
         return {
             "entries": entries,
             "concept_schemes": schemes,
-            "triples": {"asserted": count_triples(store) - inferred, "inferred": inferred},
+            "triples": {"asserted": triples[0], "inferred": triples[1]},
             "sources": len(self.sources),
             "shapes": len(shapes),
             "named_queries": len(self.queries),

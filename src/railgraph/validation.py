@@ -18,7 +18,7 @@ import enum
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -135,7 +135,8 @@ def validate(data: Graph, shapes: Graph, locate: Locator | None = None) -> Valid
 def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
                   cache_dir: Path | None = None, source_digest: str | None = None,
                   workers: int | None = None, store: ox.Store | None = None,
-                  parts: Sequence[validation_cache.Part] = ()) -> ValidationReport:
+                  parts: Sequence[validation_cache.Part] = (),
+                  fingerprints: Mapping[str, validation_cache.Fingerprints] | None = None) -> ValidationReport:
     """The report of :func:`validate`, made cheap.
 
     With ``cache_dir``, the report is remembered and read back while the data and shapes are
@@ -149,7 +150,8 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
     sources), so that after a change only the changed ones are read again, and graphs kept apart
     in the cache (the inferred graph, see :class:`railgraph.validation_cache.Kept`), of which
     only the lines that changed are read; without them the whole default graph of ``store`` is
-    one part, read every time.
+    one part, read every time. ``fingerprints`` are those of parts made ahead, by their keys (see
+    :meth:`railgraph.catalogue.Catalogue.source_fingerprints`): they are not made again.
     Shapes whose targets cannot be found ahead (custom target types, SHACL rules) get
     :func:`validate`.
     """
@@ -176,9 +178,9 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
                 if cache_dir is None:
                     graph, _ = _check(data, store, canonical, targets, workers, rudof)
                 else:
+                    known = {**(latest.parts if latest else {}), **(fingerprints or {})}
                     graph = _validate_changes(data, canonical, store, targets, workers, rudof, base, parts,
-                                              latest.parts if latest else {}, schema, cache_dir, shapes_key,
-                                              data_key)
+                                              known, schema, cache_dir, shapes_key, data_key)
     return report_of(graph, locate)
 
 

@@ -236,8 +236,19 @@ def read(cache_dir: Path, shapes_key: str, data_key: str | None = None) -> Snaps
     """The snapshot of ``data_key``, or without it the latest one for these shapes."""
     if data_key is not None:
         return _load(_path(cache_dir, shapes_key, data_key), shapes_key, data_key)
+    return _latest(cache_dir, shapes_key)
+
+
+def latest_parts(cache_dir: Path) -> dict[str, Fingerprints]:
+    """The fingerprints of each part in the most recently used snapshot, whatever its shapes (a
+    part's fingerprints depend on its triples alone); empty without one."""
+    snapshot = _latest(cache_dir, None)
+    return snapshot.parts if snapshot is not None else {}
+
+
+def _latest(cache_dir: Path, shapes_key: str | None) -> Snapshot | None:
     try:
-        candidates = sorted(cache_dir.glob(f"validation-{shapes_key[:16]}-*.json"),
+        candidates = sorted(cache_dir.glob(f"validation-{shapes_key[:16] if shapes_key else '*'}-*.json"),
                             key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return None
@@ -263,13 +274,13 @@ def _path(cache_dir: Path, shapes_key: str, data_key: str) -> Path:
     return cache_dir / f"validation-{shapes_key[:16]}-{data_key[:32]}.json"
 
 
-def _load(path: Path, shapes_key: str, data_key: str | None) -> Snapshot | None:
+def _load(path: Path, shapes_key: str | None, data_key: str | None) -> Snapshot | None:
     try:
         checksum, body = path.read_text(encoding="utf-8").split("\n", 1)
         if hashlib.sha256(body.encode()).hexdigest() != checksum:
             return None
         content = json.loads(body)
-        if content["format"] != FORMAT or content["shapes"] != shapes_key or \
+        if content["format"] != FORMAT or shapes_key not in (None, content["shapes"]) or \
                 data_key not in (None, content["data"]):
             return None
         snapshot = Snapshot(str(content["data"]), str(content["schema"]),

@@ -43,17 +43,18 @@ class Pending:
     """Exports being written in forked processes while this one goes on (see :func:`start`)."""
 
     def __init__(self, catalogue: Catalogue, jobs: Mapping[str, Task], workers: int) -> None:
-        self._names = list(jobs)
-        self._jobs = list(jobs.values())
+        self._jobs = dict(jobs)
         self._catalogue = catalogue
         self._pool: Any = None
-        self._async: Any = None
+        self._pending: dict[str, Any] = {}  # name -> its AsyncResult, in the order dealt out
+        self._done: dict[str, object] = {}  # answers of jobs run in this process
         if workers > 1:
             global _FORKED
             _FORKED = (catalogue, list(jobs.items()))
             try:
                 self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_yield_to_parent)
-                self._async = self._pool.map_async(_run_one, range(len(self._jobs)), chunksize=1)
+                self._pending = {name: self._pool.apply_async(_run_one, (index,))
+                                 for index, name in enumerate(self._jobs)}
             finally:
                 _FORKED = None  # the children have their copy
 
@@ -63,9 +64,15 @@ class Pending:
 
     def outputs(self) -> dict[str, object]:
         """Wait for the jobs (or run them here, without workers) and return each one's answer."""
-        if self._async is None:
-            return {name: job(self._catalogue) for name, job in zip(self._names, self._jobs)}
-        return dict(zip(self._names, self._async.get()))
+        return {name: self.output(name) for name in self._jobs}
+
+    def output(self, name: str) -> object:
+        """Wait for the job ``name`` alone (or run it here, without workers) and return its answer."""
+        if name in self._pending:
+            return self._pending[name].get()
+        if name not in self._done:
+            self._done[name] = self._jobs[name](self._catalogue)
+        return self._done[name]
 
     def __enter__(self) -> Pending:
         return self
