@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from railgraph.atomic import MARKER
-from railgraph.build import build, release_date, write_atomically
+from railgraph.build import BuildResult, build, release_date, write_atomically
 from railgraph.errors import InputError
 from railgraph.export.catalog import SPDX
 from railgraph.namespaces import BASE, DCAT
@@ -21,11 +21,22 @@ from .graphs import parse_with_oxigraph, same_graph
 
 
 @pytest.fixture(scope="module")
-def built(catalogue, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "dist"
-    result = build(catalogue, out)
+def finished(catalogue, tmp_path_factory) -> BuildResult:
+    result = build(catalogue, tmp_path_factory.mktemp("build") / "dist")
     assert result.ok, result.report.to_text()
-    return out
+    return result
+
+
+@pytest.fixture(scope="module")
+def built(finished: BuildResult) -> Path:
+    return finished.out
+
+
+def test_the_result_tells_what_was_written_and_what_the_catalogue_holds(finished: BuildResult, catalogue) -> None:
+    on_disk = {p.relative_to(finished.out).as_posix(): p.stat().st_size for p in finished.out.rglob("*")
+               if p.is_file() and p.name != MARKER}
+    assert finished.written == on_disk
+    assert finished.counts == catalogue.counts()  # the triples taken from the build's VoID counts
 
 
 def test_build_writes_every_format_the_tables_the_description_and_the_site(built: Path) -> None:
@@ -74,14 +85,14 @@ def test_build_leaves_no_staging_folders_behind(built: Path) -> None:
 
 def test_a_non_conforming_catalogue_leaves_the_earlier_dist_untouched(fresh_catalogue, tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    out.mkdir()
-    (out / "catalogue.ttl").write_text("earlier build", encoding="utf-8")
+    write_atomically(out, {"catalogue.ttl": b"earlier build"})
     invalid = sorted((TESTS / "data" / "invalid").glob("*.ttl"))[0]
     fresh_catalogue.add_file(invalid)
     result = build(fresh_catalogue, out)
     assert not result.ok
-    assert [p.name for p in out.iterdir()] == ["catalogue.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "catalogue.ttl"]
     assert (out / "catalogue.ttl").read_text(encoding="utf-8") == "earlier build"
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no folder of the failed build is left
 
 
 def test_a_write_that_fails_midway_restores_the_earlier_folder(tmp_path: Path, monkeypatch) -> None:
@@ -181,3 +192,15 @@ def test_inference_may_leave_the_closure_for_later(tmp_path: Path) -> None:
     reopened.infer()
     assert reopened.inference_key == catalogue.inference_key
     assert set(reopened.inferred_triples) == set(catalogue.inferred_triples)
+
+
+def test_a_folder_railgraph_did_not_write_is_refused_before_any_work(fresh_catalogue, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("someone's own file", encoding="utf-8")
+    monkeypatch.setattr(type(fresh_catalogue), "infer", lambda *args, **kwargs: pytest.fail("inferred"))
+    with pytest.raises(InputError, match="not written by railgraph"):
+        build(fresh_catalogue, out)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,9 +33,54 @@ def replace_folder(out: Path, fill: Callable[[Path], None], *, what: str = "outp
 
     Raises :class:`InputError` if another process is writing ``out`` at the same time.
     """
+    with staged_folder(out, what=what) as staging:
+        fill(staging.path)
+
+
+@dataclass
+class Staging:
+    """The fresh folder :func:`staged_folder` swaps in, unless :meth:`discard` is called."""
+
+    path: Path
+    kept: bool = True
+
+    def discard(self) -> None:
+        """Leave the earlier folder as it was: this one is removed instead of swapped in."""
+        self.kept = False
+
+
+@contextlib.contextmanager
+def staged_folder(out: Path, *, what: str = "output") -> Iterator[Staging]:
+    """A fresh folder beside ``out`` to fill, swapped in for ``out`` in one rename when the block
+    ends (removed instead when it raises or discards it). ``out`` is locked for the whole block.
+
+    Raises :class:`InputError` if another process is writing ``out`` at the same time, or if
+    ``out`` is a folder railgraph did not write.
+    """
     out = out.resolve()
     with _writer_lock(out, what):
-        _replace_folder(out, fill, what)
+        _recover(out)
+        if out.exists() and not _replaceable(out):
+            raise InputError(f"{out} exists and was not written by railgraph; refusing to replace it",
+                             path=out, hint=f"name a new or empty folder for the {what}")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            staging = Staging(Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)))
+            os.chmod(staging.path, 0o777 & ~_umask())  # mkdtemp makes it private; a server must read it
+        except OSError as exc:
+            raise InputError(f"cannot create the {what} folder: {exc.strerror or exc}", path=out) from exc
+        try:
+            yield staging
+        except BaseException as exc:
+            shutil.rmtree(staging.path, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise InputError(f"cannot write the {what}: {exc.strerror or exc}; the earlier folder "
+                                 "was left as it was", path=out) from exc
+            raise
+        if staging.kept:
+            _swap_in(staging.path, out, what)
+        else:
+            shutil.rmtree(staging.path, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -67,20 +114,11 @@ def _writer_lock(out: Path, what: str) -> Iterator[None]:
         os.close(handle)
 
 
-def _replace_folder(out: Path, fill: Callable[[Path], None], what: str) -> None:
-    _recover(out)
-    if out.exists() and not _replaceable(out):
-        raise InputError(f"{out} exists and was not written by railgraph; refusing to replace it",
-                         path=out, hint=f"name a new or empty folder for the {what}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a server must read it
-    except OSError as exc:
-        raise InputError(f"cannot create the {what} folder: {exc.strerror or exc}", path=out) from exc
+def _swap_in(staging: Path, out: Path, what: str) -> None:
+    """Mark ``staging`` as railgraph's and rename it to ``out``, the earlier ``out`` retired and
+    removed; on failure the earlier one is put back and ``staging`` removed."""
     retired: Path | None = None
     try:
-        fill(staging)
         (staging / MARKER).write_text(f"written by railgraph; replaced whole by the next {what}\n",
                                       encoding="utf-8")
         if out.exists():
@@ -114,15 +152,34 @@ def _recover(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def write_files(folder: Path, files: dict[str, bytes]) -> None:
-    """Write ``files`` (relative path -> bytes) into ``folder``, each flushed to disk."""
+@dataclass(frozen=True)
+class Written:
+    """What one file holds: its size and the SHA-256 of its bytes (hexadecimal)."""
+
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, data: bytes) -> Written:
+        return cls(len(data), hashlib.sha256(data).hexdigest())
+
+
+def write_files(folder: Path, files: Mapping[str, bytes]) -> dict[str, Written]:
+    """Write ``files`` (relative path -> bytes) into ``folder``, each flushed to disk (all are
+    written first, then flushed, so the disk works on them together); return what each holds."""
+    written: dict[str, Written] = {}
     for name, data in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        target.write_bytes(data)
+        written[name] = Written.of(data)
+    for name in written:
+        handle = os.open(folder / name, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    return written
 
 
 def write_file_atomically(path: Path, data: bytes) -> None:

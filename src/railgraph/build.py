@@ -13,10 +13,10 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from ._version import __version__
-from .atomic import replace_folder, write_file_atomically, write_files
+from .atomic import Written, replace_folder, staged_folder, write_file_atomically, write_files
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
@@ -25,6 +25,7 @@ from .export.catalog import Statistics, describe, statistics_of
 from .export.tables import render_tables
 from .loading import stable_blank_nodes
 from .validation import ValidationReport
+from .validation_cache import Fingerprints
 
 __all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "release_date", "write_atomically",
            "write_file_atomically"]
@@ -39,6 +40,8 @@ _STORE_GROWTH = 2.5
 _STATISTICS = "statistics"
 #: The job that writes the inferred graph to the cache, off the build's longest chain.
 _CLOSURE = "closure"
+#: The job that fingerprints the sources for the validation cache, beside inference.
+_FINGERPRINTS = "fingerprints"
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
@@ -46,11 +49,13 @@ Step = Callable[[str], None]
 
 @dataclass
 class BuildResult:
-    """What a build produced (``written`` is empty when the catalogue did not conform)."""
+    """What a build produced: ``written`` (file sizes by name) and ``counts`` (see
+    :meth:`Catalogue.counts`) are empty when the catalogue did not conform."""
 
     out: Path
     report: ValidationReport
     written: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -65,60 +70,88 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     (one table per class and its CSVW metadata), ``catalog.ttl``/``.jsonld`` (the DCAT-AP and
     VoID description of those files), ``validation.*`` and, unless ``site`` is false, ``site/``.
     With ``key`` (see :mod:`railgraph.build_stamp`), a stamp lets the next build see it is up to date.
+
+    The exports are written into a fresh folder beside ``out`` by the processes that make them,
+    and flushed to disk there, while the build goes on; the folder is swapped in for ``out``
+    only when the catalogue conforms, and removed otherwise.
     """
     chosen = sorted((get_format(name) for name in formats), key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
     # the asserted dumps need only the sources: they are written while the store is filled and
-    # closed; what reads the store is written while the catalogue is validated; all are kept
-    # only if it conforms
+    # closed; what reads the store is written while the catalogue is validated
     early = [fmt for fmt in chosen if not (fmt.view or fmt.quads)]
     later = [fmt for fmt in chosen if fmt.view or fmt.quads]
-    asserted = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in early}
-    entailed = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
-    entailed["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
-    entailed["inferred.nt"] = lambda c: c.export("nt", inferred=True)
-    entailed["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
-    entailed[_STATISTICS] = statistics_of
-    entailed[_CLOSURE] = lambda c: c.remember_inferred()
-    with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
-        step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
-        catalogue.infer(remember=False)  # the sources in the query store, with what they entail
-        with parallel.start(catalogue, entailed) as more:
-            step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
-            report = catalogue.validate(workers=1)  # the cores are busy with the exports already
-            result = BuildResult(out, report)
-            if not report.conforms:  # the exports are stopped: the closure is kept for the next try
-                catalogue.remember_inferred()
-                return result
-            outputs = more.outputs()
-            files = dumps.result()
-    statistics = cast(tuple[Statistics, Statistics], outputs.pop(_STATISTICS))
-    outputs.pop(_CLOSURE)
-    files.update(parallel.files_of(outputs))
-    files["validation.json"] = report.to_json().encode("utf-8")
-    if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes
-        files["validation.ttl"] = catalogue.serialize(stable_blank_nodes(report.graph, "validation"), "ttl")
-    step("describe")
-    description = describe(catalogue, files, version=__version__, issued=release_date(catalogue.root),
-                           base_iri=catalogue.settings["base_iri"], statistics=statistics)
-    files["catalog.ttl"] = catalogue.serialize(description, "ttl")
-    files["catalog.jsonld"] = catalogue.serialize(description, "jsonld")
-    if site:
-        step("site")
-        from .export.site import render_site
+    with staged_folder(out, what="build") as staging:
+        asserted: dict[str, parallel.Task] = {}
+        if catalogue.cache_dir() is not None:  # validation would make them on its own chain
+            asserted[_FINGERPRINTS] = lambda c: c.source_fingerprints()
+        asserted.update({name: _writing(staging.path, name, _export(fmt.name))
+                         for fmt in early for name in [f"catalogue{fmt.extension}"]})
+        exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
+        exports["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
+        exports["inferred.nt"] = lambda c: c.export("nt", inferred=True)
+        exports["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
+        entailed: dict[str, parallel.Task] = {name: _writing(staging.path, name, job) for name, job in exports.items()}
+        entailed[_STATISTICS] = statistics_of
+        entailed[_CLOSURE] = lambda c: c.remember_inferred()
+        with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
+            step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
+            catalogue.infer(remember=False)  # the sources in the query store, with what they entail
+            fingerprints = cast(dict[str, Fingerprints], dumps.output(_FINGERPRINTS)) \
+                if _FINGERPRINTS in asserted else None
+            with parallel.start(catalogue, entailed) as more:
+                step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
+                # one worker: the cores are busy with the exports already
+                report = catalogue.validate(workers=1, fingerprints=fingerprints)
+                result = BuildResult(out, report)
+                if not report.conforms:  # the exports are stopped: the closure is kept for the next try
+                    staging.discard()
+                    catalogue.remember_inferred()
+                    return result
+                outputs = {**dumps.outputs(), **more.outputs()}
+        statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
+        written: dict[str, Written] = {}
+        for name in [*asserted, *exports]:
+            if name != _FINGERPRINTS:
+                written.update(cast(dict[str, Written], outputs[name]))
+        files = {"validation.json": report.to_json().encode("utf-8")}
+        if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes
+            files["validation.ttl"] = catalogue.serialize(stable_blank_nodes(report.graph, "validation"), "ttl")
+        step("describe")
+        written.update(write_files(staging.path, files))
+        description = describe(catalogue, written, version=__version__, issued=release_date(catalogue.root),
+                               base_iri=catalogue.settings["base_iri"], statistics=statistics)
+        files = {"catalog.ttl": catalogue.serialize(description, "ttl"),
+                 "catalog.jsonld": catalogue.serialize(description, "jsonld")}
+        if site:
+            step("site")
+            from .export.site import render_site
 
-        site_files = render_site(catalogue, available=set(files))
-        files.update({f"site/{name}": data for name, data in site_files.items()})
-    if key is not None:
-        files[STAMP_FILE] = stamp(key, files)
-    step("write")
-    write_atomically(out, files)
-    result.written = {name: len(data) for name, data in files.items()}
+            site_files = render_site(catalogue, available={*written, *files})
+            files.update({f"site/{name}": data for name, data in site_files.items()})
+        step("write")
+        written.update(write_files(staging.path, files))
+        if key is not None:
+            sizes = {name: facts.size for name, facts in written.items()}
+            written.update(write_files(staging.path, {STAMP_FILE: stamp(key, sizes)}))
+    result.written = {name: facts.size for name, facts in written.items()}
+    result.counts = catalogue.counts(triples=(statistics[0].triples, statistics[1].triples))
     return result
 
 
-def _export(format_name: str) -> parallel.Task:
-    """The job writing ``catalogue.EXT`` in one format."""
+def _export(format_name: str) -> parallel.Job:
+    """The job making ``catalogue.EXT`` in one format."""
     return lambda catalogue: catalogue.export(format_name)
+
+
+def _writing(folder: Path, name: str, job: parallel.Job) -> parallel.Task:
+    """``job``, its file (named ``name``) or files written into ``folder`` by whichever process
+    runs it; its answer is what each file holds."""
+
+    def write(catalogue: Catalogue) -> dict[str, Written]:
+        data = job(catalogue)
+        return write_files(folder, data if isinstance(data, dict) else {name: data})
+
+    return write
 
 
 def release_date(root: Path) -> datetime.date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ._version import __version__
@@ -31,10 +31,9 @@ def build_key(root: Path, data: Sequence[Path], *, formats: Sequence[str], site:
     return digest.hexdigest()
 
 
-def stamp(key: str, files: dict[str, bytes]) -> bytes:
-    """The stamp a build writes beside ``files``."""
-    return json.dumps({"key": key, "files": {name: len(data) for name, data in sorted(files.items())}},
-                      indent=1).encode("utf-8")
+def stamp(key: str, sizes: Mapping[str, int]) -> bytes:
+    """The stamp a build writes beside the files it wrote, given their ``sizes`` by name."""
+    return json.dumps({"key": key, "files": dict(sorted(sizes.items()))}, indent=1).encode("utf-8")
 
 
 def up_to_date(out: Path, key: str) -> bool:

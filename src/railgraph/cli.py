@@ -117,7 +117,7 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
         click.echo(report.to_text(), err=True)
         stderr.print(f"build failed: the catalogue does not conform; {out_dir} was left as it was")
         sys.exit(1)
-    counts = catalogue.counts()
+    counts = result.counts
     entries = ", ".join(f"{n} {k}" for k, n in counts["entries"].items())
     click.echo(f"built {out_dir}/ in {time.perf_counter() - started:.1f} s")
     click.echo(f"  entries: {entries}")

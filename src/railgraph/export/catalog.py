@@ -37,6 +37,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import VOID
 from rdflib.term import Node
 
+from ..atomic import Written
 from ..errors import UsageError
 from ..loading import stable_blank_nodes
 from ..namespaces import (BASE, DCAT, DCTERMS, FOAF, ID, INFERRED_GRAPH, OWL, PREFIX_OF, PREFIXES, RDF, RDFS,
@@ -173,12 +174,13 @@ def statistics_of(catalogue: Catalogue) -> tuple[Statistics, Statistics]:
     return Statistics.of_store(store), Statistics.of_store(store, INFERRED_GRAPH)
 
 
-def describe(catalogue: Catalogue, files: Mapping[str, bytes], *, version: str,
+def describe(catalogue: Catalogue, files: Mapping[str, bytes | Written], *, version: str,
              issued: datetime.date, base_iri: str = BASE, endpoint: str | None = None,
              statistics: tuple[Statistics, Statistics] | None = None) -> Graph:
     """The DCAT-AP 3.0.0 and VoID description of ``catalogue`` and the build ``files``.
 
-    ``files`` maps each file's path relative to ``dist/`` to its bytes; each becomes a distribution
+    ``files`` maps each file's path relative to ``dist/`` to its bytes (or their size and digest,
+    once written); each becomes a distribution
     downloadable at ``{base_iri}dist/{path}``. ``endpoint`` is the SPARQL endpoint, when one is served.
     ``statistics`` are those of :func:`statistics_of`, when they were counted already.
     """
@@ -299,8 +301,9 @@ def _contact_point(graph: Graph) -> BNode:
     return node
 
 
-def _add_distribution(graph: Graph, dataset: URIRef, path: str, data: bytes, base_iri: str) -> URIRef:
+def _add_distribution(graph: Graph, dataset: URIRef, path: str, data: bytes | Written, base_iri: str) -> URIRef:
     """Add ``path`` as a distribution of ``dataset``; return its download URL."""
+    facts = data if isinstance(data, Written) else Written.of(data)
     file_type = _file_type(path)
     quoted = quote(path, safe="/")
     distribution = URIRef(f"{dataset}/distribution/{quoted}")
@@ -321,11 +324,11 @@ def _add_distribution(graph: Graph, dataset: URIRef, path: str, data: bytes, bas
     add((file_type.file_type, SKOS.inScheme, EU["file-type"]))
     # xsd:decimal, as the DCAT-AP 3.0.0 core shapes require; the full shapes want
     # xsd:nonNegativeInteger and no literal satisfies both (SEMICeu/DCAT-AP issues 399, 422)
-    add((distribution, DCAT.byteSize, Literal(f"{len(data)}.0", datatype=XSD.decimal)))  # canonical form
+    add((distribution, DCAT.byteSize, Literal(f"{facts.size}.0", datatype=XSD.decimal)))  # canonical form
     add((distribution, SPDX.checksum, checksum))
     add((checksum, RDF.type, SPDX.Checksum))
     add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-    add((checksum, SPDX.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
+    add((checksum, SPDX.checksumValue, Literal(facts.sha256, datatype=XSD.hexBinary)))
     add((distribution, DCTERMS.license, DATA_LICENCE))
     return download
 
