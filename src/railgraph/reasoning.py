@@ -188,8 +188,8 @@ def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
                 known = pending.get(other, set())
                 if known is not None:
                     pending[other] = known | (added & each.patterns.keys())
-    for rule in type_rules:
-        rule.apply(store, into, None)
+    for rule in type_rules:  # what they add is read by no later rule: no need to ask first
+        rule.apply(store, into, None, tell=False)
 
 
 class _Rule:
@@ -211,9 +211,10 @@ class _Rule:
                          if values or "?x" in pattern}
         self.adds = adds
 
-    def apply(self, store: ox.Store, into: ox.NamedNode, changed: set[Node] | None) -> set[Node]:
+    def apply(self, store: ox.Store, into: ox.NamedNode, changed: set[Node] | None, *,
+              tell: bool = True) -> set[Node]:
         """Run for the keys in ``changed`` (all when None). Returns the predicates it may have
-        added triples of: none when it found nothing new."""
+        added triples of: none when it found nothing new, or when not asked to ``tell``."""
         keys = sorted(key for key in self.patterns if changed is None or key in changed)
         if not keys:
             return set()
@@ -222,10 +223,16 @@ class _Rule:
             pattern, values = self.patterns[key]
             block = pattern.replace("{key}", str(to_oxigraph(key)))
             blocks.append(f"{{ {block} VALUES ?x {{ {_terms(values)} }} }}" if values else f"{{ {block} }}")
-        where = f"{{ {{ {' UNION '.join(blocks)} }} FILTER NOT EXISTS {{ {self.template} }} }}"
-        if not store.query(f"ASK {where}"):  # stops at the first new triple, where counting would not
+        union = " UNION ".join(blocks)
+        if self.adds is not None:  # a typing rule: many triples give each node its type, check it once
+            node = self.template.split()[0]
+            union = f"SELECT DISTINCT {node} ?x WHERE {{ {union} }}"
+        where = f"{{ {{ {union} }} FILTER NOT EXISTS {{ {self.template} }} }}"
+        if tell and not store.query(f"ASK {where}"):  # stops at the first new triple, where counting would not
             return set()
         store.update(f"INSERT {{ {self.template} GRAPH {into} {{ {self.template} }} }} WHERE {where}")
+        if not tell:
+            return set()
         return {self.adds} if self.adds is not None else {v for key in keys for v in self.patterns[key][1]}
 
 
