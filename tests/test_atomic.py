@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from railgraph.atomic import MARKER, replace_folder
+from railgraph.atomic import MARKER, Written, replace_folder, staged_folder, write_files
 from railgraph.errors import InputError
 
 
@@ -69,3 +69,39 @@ def test_a_folder_retired_by_a_killed_writer_is_put_back(tmp_path) -> None:
         replace_folder(out, lambda staging: (_ for _ in ()).throw(RuntimeError("fill failed")))
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "old.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_a_discarded_or_failed_staging_folder_leaves_the_earlier_one(tmp_path) -> None:
+    out = tmp_path / "dist"
+    replace_folder(out, _fill("old.txt"))
+    with staged_folder(out) as staging:
+        (staging.path / "new.txt").write_text("new")
+        staging.discard()
+    with pytest.raises(KeyError), staged_folder(out) as staging:
+        (staging.path / "new.txt").write_text("new")
+        raise KeyError("an export failed")  # raised as it is: the block reports its own failures
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+    with staged_folder(out) as staging:
+        (staging.path / "new.txt").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.txt"]
+
+
+def test_write_files_reports_what_each_file_holds(tmp_path) -> None:
+    import hashlib
+
+    written = write_files(tmp_path, {"a.nt": b"<a> <b> <c> .\n", "csv/t.csv": b""})
+    assert written == {"a.nt": Written(14, hashlib.sha256(b"<a> <b> <c> .\n").hexdigest()),
+                       "csv/t.csv": Written(0, hashlib.sha256(b"").hexdigest())}
+    assert (tmp_path / "csv" / "t.csv").read_bytes() == b""
+
+
+def test_a_full_disk_while_filling_is_reported_with_the_folder(tmp_path) -> None:
+    out = tmp_path / "dist"
+
+    def full(staging: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(InputError, match="dist: cannot write the output: No space left on device"):
+        replace_folder(out, full)
+    assert list(tmp_path.iterdir()) == []

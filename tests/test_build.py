@@ -204,3 +204,28 @@ def test_a_folder_railgraph_did_not_write_is_refused_before_any_work(fresh_catal
         build(fresh_catalogue, out)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+@pytest.mark.parametrize("failure", ["export", "full disk"])
+def test_an_export_that_fails_leaves_the_earlier_dist_and_no_staging(failure: str, catalogue, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    from railgraph import build as build_module
+
+    out = tmp_path / "dist"
+    write_atomically(out, {"catalogue.ttl": b"earlier build"})
+    if failure == "export":
+        monkeypatch.setattr(build_module, "render_tables", lambda c: {}["no such table"])
+        expected: type[Exception] = KeyError
+    else:
+        def full(folder: Path, files) -> dict:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(build_module, "write_files", full)
+        expected = InputError
+    with pytest.raises(expected) as raised:
+        build(catalogue, out, formats=("nt",), site=False)
+    if failure == "full disk":
+        assert str(raised.value).startswith(f"{out}: cannot write the build: No space left on device")
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "catalogue.ttl"]
+    assert (out / "catalogue.ttl").read_bytes() == b"earlier build"
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"]

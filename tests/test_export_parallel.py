@@ -94,11 +94,22 @@ def test_children_leave_the_cyclic_collector_off_and_the_parent_keeps_it(catalog
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_one_job_is_collected_while_the_others_go_on(catalogue, workers: int) -> None:
+def test_one_job_is_collected_while_the_others_go_on(catalogue, tmp_path, workers: int) -> None:
     import time
 
-    jobs: dict[str, parallel.Task] = {"first": lambda c: len(c.sources),
-                                      "slow": lambda c: time.sleep(0.5) or "done"}
+    asked = tmp_path / "first-collected"
+
+    def slow(catalogue) -> str:  # ends only once the first job's answer was collected
+        deadline = time.monotonic() + 30
+        while not asked.exists():
+            if time.monotonic() > deadline:
+                return "waited for"
+            time.sleep(0.01)
+        return "done"
+
+    jobs: dict[str, parallel.Task] = {"first": lambda c: len(c.sources), "slow": slow}
     with parallel.start(catalogue, jobs, workers=workers) as pending:
+        assert pending.forked == (workers == 2)
         assert pending.output("first") == len(catalogue.sources)
+        asked.touch()
         assert pending.outputs() == {"first": len(catalogue.sources), "slow": "done"}

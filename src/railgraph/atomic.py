@@ -6,8 +6,8 @@ A folder railgraph writes carries a marker file; railgraph only ever replaces a 
 empty or carries the marker, so ``--out`` or ``--store`` naming someone's own folder is refused,
 never emptied. One writer at a time: a second process writing the same folder is refused while
 the first holds the lock (``fcntl.flock`` on a sibling ``.NAME.lock`` file, removed when the write
-ends; the kernel releases the lock when the writer exits, even killed, and a lock file a killed
-writer left behind is simply taken by the next one).
+ends; the kernel releases the lock when the writer exits, even killed, once the processes it
+forked have ended too, and a lock file a killed writer left behind is simply taken by the next one).
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ def replace_folder(out: Path, fill: Callable[[Path], None], *, what: str = "outp
     Raises :class:`InputError` if another process is writing ``out`` at the same time.
     """
     with staged_folder(out, what=what) as staging:
-        fill(staging.path)
+        try:
+            fill(staging.path)
+        except OSError as exc:
+            raise write_error(exc, out, what) from exc
 
 
 @dataclass
@@ -55,7 +58,8 @@ def staged_folder(out: Path, *, what: str = "output") -> Iterator[Staging]:
     ends (removed instead when it raises or discards it). ``out`` is locked for the whole block.
 
     Raises :class:`InputError` if another process is writing ``out`` at the same time, or if
-    ``out`` is a folder railgraph did not write.
+    ``out`` is a folder railgraph did not write. What the block raises is raised as it is: the
+    block reports its own write failures (see :func:`write_error`).
     """
     out = out.resolve()
     with _writer_lock(out, what):
@@ -66,16 +70,16 @@ def staged_folder(out: Path, *, what: str = "output") -> Iterator[Staging]:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             staging = Staging(Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent)))
-            os.chmod(staging.path, 0o777 & ~_umask())  # mkdtemp makes it private; a server must read it
         except OSError as exc:
             raise InputError(f"cannot create the {what} folder: {exc.strerror or exc}", path=out) from exc
         try:
+            try:
+                os.chmod(staging.path, 0o777 & ~_umask())  # mkdtemp makes it private; a server must read it
+            except OSError as exc:
+                raise InputError(f"cannot create the {what} folder: {exc.strerror or exc}", path=out) from exc
             yield staging
-        except BaseException as exc:
+        except BaseException:
             shutil.rmtree(staging.path, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise InputError(f"cannot write the {what}: {exc.strerror or exc}; the earlier folder "
-                                 "was left as it was", path=out) from exc
             raise
         if staging.kept:
             _swap_in(staging.path, out, what)
@@ -132,11 +136,16 @@ def _swap_in(staging: Path, out: Path, what: str) -> None:
             retired.rename(out)
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise InputError(f"cannot write the {what}: {exc.strerror or exc}; the earlier folder "
-                             "was left as it was", path=out) from exc
+            raise write_error(exc, out, what) from exc
         raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_error(exc: OSError, out: Path, what: str) -> InputError:
+    """The error reported when the ``what`` folder ``out`` cannot be written (a full disk, say)."""
+    return InputError(f"cannot write the {what}: {exc.strerror or exc}; the earlier folder was left as it was",
+                      path=out)
 
 
 def _recover(out: Path) -> None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from ._version import __version__
-from .atomic import Written, replace_folder, staged_folder, write_file_atomically, write_files
+from .atomic import Staging, Written, replace_folder, staged_folder, write_error, write_file_atomically, write_files
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
@@ -84,22 +84,24 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         asserted: dict[str, parallel.Task] = {}
         if catalogue.cache_dir() is not None:  # validation would make them on its own chain
             asserted[_FINGERPRINTS] = lambda c: c.source_fingerprints()
-        asserted.update({name: _writing(staging.path, name, _export(fmt.name))
+        asserted.update({name: _writing(staging, out, name, _export(fmt.name))
                          for fmt in early for name in [f"catalogue{fmt.extension}"]})
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
         exports["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
         exports["inferred.nt"] = lambda c: c.export("nt", inferred=True)
         exports["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
-        entailed: dict[str, parallel.Task] = {name: _writing(staging.path, name, job) for name, job in exports.items()}
+        entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         entailed[_STATISTICS] = statistics_of
         entailed[_CLOSURE] = lambda c: c.remember_inferred()
         with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             catalogue.infer(remember=False)  # the sources in the query store, with what they entail
-            fingerprints = cast(dict[str, Fingerprints], dumps.output(_FINGERPRINTS)) \
-                if _FINGERPRINTS in asserted else None
             with parallel.start(catalogue, entailed) as more:
                 step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
+                # made by a forked process beside inference; without one, validation makes them
+                # beside pyrudof, rather than this process before validation
+                fingerprints = cast(dict[str, Fingerprints], dumps.output(_FINGERPRINTS)) \
+                    if _FINGERPRINTS in asserted and dumps.forked else None
                 # one worker: the cores are busy with the exports already
                 report = catalogue.validate(workers=1, fingerprints=fingerprints)
                 result = BuildResult(out, report)
@@ -107,7 +109,8 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
                     staging.discard()
                     catalogue.remember_inferred()
                     return result
-                outputs = {**dumps.outputs(), **more.outputs()}
+                outputs = {**{name: dumps.output(name) for name in asserted if name != _FINGERPRINTS},
+                           **more.outputs()}
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         written: dict[str, Written] = {}
         for name in [*asserted, *exports]:
@@ -117,7 +120,7 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         if report.graph is not None:  # labelled by content: a report read back from the cache is the same bytes
             files["validation.ttl"] = catalogue.serialize(stable_blank_nodes(report.graph, "validation"), "ttl")
         step("describe")
-        written.update(write_files(staging.path, files))
+        written.update(_write(staging.path, files, out))
         description = describe(catalogue, written, version=__version__, issued=release_date(catalogue.root),
                                base_iri=catalogue.settings["base_iri"], statistics=statistics)
         files = {"catalog.ttl": catalogue.serialize(description, "ttl"),
@@ -129,10 +132,10 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
             site_files = render_site(catalogue, available={*written, *files})
             files.update({f"site/{name}": data for name, data in site_files.items()})
         step("write")
-        written.update(write_files(staging.path, files))
+        written.update(_write(staging.path, files, out))
         if key is not None:
             sizes = {name: facts.size for name, facts in written.items()}
-            written.update(write_files(staging.path, {STAMP_FILE: stamp(key, sizes)}))
+            written.update(_write(staging.path, {STAMP_FILE: stamp(key, sizes)}, out))
     result.written = {name: facts.size for name, facts in written.items()}
     result.counts = catalogue.counts(triples=(statistics[0].triples, statistics[1].triples))
     return result
@@ -143,15 +146,24 @@ def _export(format_name: str) -> parallel.Job:
     return lambda catalogue: catalogue.export(format_name)
 
 
-def _writing(folder: Path, name: str, job: parallel.Job) -> parallel.Task:
-    """``job``, its file (named ``name``) or files written into ``folder`` by whichever process
-    runs it; its answer is what each file holds."""
+def _writing(staging: Staging, out: Path, name: str, job: parallel.Job) -> parallel.Task:
+    """``job``, its file (named ``name``) or files written into the ``staging`` folder of the
+    build of ``out`` by whichever process runs it; its answer is what each file holds."""
 
     def write(catalogue: Catalogue) -> dict[str, Written]:
         data = job(catalogue)
-        return write_files(folder, data if isinstance(data, dict) else {name: data})
+        return _write(staging.path, data if isinstance(data, dict) else {name: data}, out)
 
     return write
+
+
+def _write(folder: Path, files: Mapping[str, bytes], out: Path) -> dict[str, Written]:
+    """:func:`write_files` into the staging ``folder`` of the build of ``out``, a failure (a full
+    disk) reported as the build's."""
+    try:
+        return write_files(folder, files)
+    except OSError as exc:
+        raise write_error(exc, out, "build") from exc
 
 
 def release_date(root: Path) -> datetime.date:

@@ -242,17 +242,17 @@ def read(cache_dir: Path, shapes_key: str, data_key: str | None = None) -> Snaps
 def latest_parts(cache_dir: Path) -> dict[str, Fingerprints]:
     """The fingerprints of each part in the most recently used snapshot, whatever its shapes (a
     part's fingerprints depend on its triples alone); empty without one."""
-    snapshot = _latest(cache_dir, None)
+    snapshot = _latest(cache_dir, None, touch=False)
     return snapshot.parts if snapshot is not None else {}
 
 
-def _latest(cache_dir: Path, shapes_key: str | None) -> Snapshot | None:
+def _latest(cache_dir: Path, shapes_key: str | None, *, touch: bool = True) -> Snapshot | None:
     try:
         candidates = sorted(cache_dir.glob(f"validation-{shapes_key[:16] if shapes_key else '*'}-*.json"),
                             key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return None
-    return next((s for s in (_load(p, shapes_key, None) for p in candidates) if s is not None), None)
+    return next((s for s in (_load(p, shapes_key, None, touch=touch) for p in candidates) if s is not None), None)
 
 
 def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
@@ -274,7 +274,9 @@ def _path(cache_dir: Path, shapes_key: str, data_key: str) -> Path:
     return cache_dir / f"validation-{shapes_key[:16]}-{data_key[:32]}.json"
 
 
-def _load(path: Path, shapes_key: str | None, data_key: str | None) -> Snapshot | None:
+def _load(path: Path, shapes_key: str | None, data_key: str | None, *, touch: bool = True) -> Snapshot | None:
+    """The snapshot at ``path`` if it is one of these shapes and data (None: any); with ``touch``,
+    marked as the most recently used."""
     try:
         checksum, body = path.read_text(encoding="utf-8").split("\n", 1)
         if hashlib.sha256(body.encode()).hexdigest() != checksum:
@@ -287,7 +289,8 @@ def _load(path: Path, shapes_key: str | None, data_key: str | None) -> Snapshot 
                             {str(key): {str(n): (int(s), int(o)) for n, (s, o) in part.items()}
                              for key, part in content["parts"].items()},
                             str(content["report"]))
-        os.utime(path)  # the most recently used snapshot is the next change's starting point
+        if touch:  # the most recently used snapshot is the next change's starting point
+            os.utime(path)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return snapshot

@@ -58,6 +58,11 @@ class Pending:
             finally:
                 _FORKED = None  # the children have their copy
 
+    @property
+    def forked(self) -> bool:
+        """Whether the jobs run in forked processes (else in this one, when their answers are asked)."""
+        return self._pool is not None
+
     def result(self) -> dict[str, bytes]:
         """Wait for the exports (or write them here, without workers) and return the files."""
         return files_of(self.outputs())
@@ -87,7 +92,8 @@ class Pending:
 def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = None, *,
           growth: float = 0.0) -> Pending:
     """Begin writing ``jobs`` in ``workers`` forked processes; use as a context manager, which
-    stops them at its end, and call :meth:`Pending.result` (or :meth:`Pending.outputs`) inside it.
+    stops them at its end, and call :meth:`Pending.result` (or :meth:`Pending.outputs`, or
+    :meth:`Pending.output` for one job) inside it.
 
     The workers see the catalogue as it is now: what it has not yet computed (the inferred
     triples, say), each child computes for itself. ``growth`` is how much this process will still
