@@ -10,7 +10,7 @@ import pytest
 from rdflib import URIRef
 
 from railgraph import catalogue as catalogue_module
-from railgraph import inference
+from railgraph import inference, reasoning
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import ODRL, RDF, RG
 from railgraph.settings import Settings
@@ -88,6 +88,25 @@ def test_an_edit_inference_reads_infers_again(generated_root: Path, tmp_path: Pa
     assert after != before
     assert after == _inferred(root, None)
     assert len(list(cache.glob("inferred-*.nq"))) == 2
+
+
+def test_the_schema_is_closed_once_for_every_build_of_it(generated_root: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    shutil.copytree(generated_root, root)
+    _inferred(root, cache)
+    (schema,) = cache.glob("schema-*.nt")
+    _edit(root, "rg:lifecycleStage <", "rdfs:seeAlso <")  # the data is inferred again, the schema is the same
+    with monkeypatch.context() as patch:
+        patch.setattr(reasoning, "close_schema", lambda graph: pytest.fail("closed again"))
+        after = _inferred(root, cache)
+    assert after == _inferred(root, None)
+    text = schema.read_bytes()
+    schema.write_bytes(text[: len(text) // 2] + b"\n<not a triple\n")
+    for each in cache.glob("inferred-*"):
+        each.unlink()
+    assert _inferred(root, cache) == after
+    assert schema.read_bytes() == text, "and written anew"
 
 
 def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_path: Path) -> None:

@@ -46,14 +46,16 @@ def infer(asserted: Graph) -> Graph:
     return graph_of(quad.triple for quad in store.quads_for_pattern(None, None, None, graph))
 
 
-def infer_into(store: ox.Store, graph: ox.NamedNode) -> None:
+def infer_into(store: ox.Store, graph: ox.NamedNode, cache_dir: Path | None = None) -> None:
     """Add what OWL 2 RL entails from the default graph of ``store`` to it and to ``graph``.
 
     The fast pass of :mod:`railgraph.reasoning` where the ontology allows it, else owlrl; then
-    what is not informative (see :func:`_is_informative`) is taken out again.
+    what is not informative (see :func:`_is_informative`) is taken out again. With ``cache_dir``,
+    owlrl's closure of the schema is remembered there (see :func:`closed_schema`).
     """
     if reasoning.supported_in(store):
-        reasoning.apply_in(store, graph)
+        reasoning.apply_in(store, graph, reasoning.close_schema if cache_dir is None
+                           else lambda schema: closed_schema(schema, cache_dir))
         _drop_uninformative(store, graph)
         return
     default = ox.DefaultGraph()
@@ -62,6 +64,25 @@ def infer_into(store: ox.Store, graph: ox.NamedNode) -> None:
                                  for q in quads)  # type: ignore[misc]
     triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in reference]
     store.extend([ox.Quad(t.subject, t.predicate, t.object, name) for t in triples for name in (default, graph)])
+
+
+def closed_schema(schema: Graph, cache_dir: Path) -> Graph:
+    """:func:`railgraph.reasoning.close_schema`, remembered in ``cache_dir`` under a digest of
+    ``schema`` (its sorted N-Triples lines, blank nodes by their labels, which the sources give)
+    and of the owlrl and railgraph versions: owlrl takes a third of a second on the ontology, the
+    same for every build of it. Read back with the same blank-node labels; a file that does not
+    parse is closed again and written anew."""
+    lines = sorted(line for line in schema.serialize(format="nt", encoding="utf-8").split(b"\n") if line)
+    key = hashlib.sha256(f"{owlrl.__version__}\n{__version__}\n".encode() + b"\n".join(lines)).hexdigest()[:32]
+    cached = cache_dir / f"schema-{key}.nt"
+    try:
+        return graph_of(quad.triple for quad in ox.parse(path=cached, format=ox.RdfFormat.N_TRIPLES))
+    except (OSError, SyntaxError):
+        pass  # not cached yet, or damaged
+    closed = reasoning.close_schema(schema)
+    triples = (ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in closed)
+    _remember(cached, lambda stream: ox.serialize(triples, stream, format=ox.RdfFormat.N_TRIPLES))
+    return closed
 
 
 def _sparql_terms(terms: Iterable[Node], separator: str = ", ") -> str:
@@ -149,7 +170,7 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
         store.update(f"ADD {graph} TO DEFAULT")
         os.utime(cached)  # the most recently used closure is the last one pruned
         return name
-    infer_into(store, graph)
+    infer_into(store, graph, cache_dir)
     if remember:
         remember_closure(store, graph, cache_dir, name)
     return name
@@ -207,7 +228,7 @@ def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
     seconds old."""
     try:
         write_through(path, write, durable=False)
-        _prune(path.parent, f"*{path.suffix}", keep=8)
+        _prune(path.parent, f"{path.name.split('-', 1)[0]}-*{path.suffix}", keep=8)
         _remove_abandoned(path.parent)
     except (InputError, OSError):
         pass
@@ -220,7 +241,7 @@ _ABANDONED_AFTER = 3600.0
 
 def _remove_abandoned(cache_dir: Path) -> None:
     limit = time.time() - _ABANDONED_AFTER
-    for temporary in cache_dir.glob(".inferred-*"):  # see write_through
+    for temporary in [*cache_dir.glob(".inferred-*"), *cache_dir.glob(".schema-*")]:  # see write_through
         try:
             if temporary.stat().st_mtime < limit:
                 temporary.unlink()
@@ -253,7 +274,7 @@ def input_key(store: ox.Store, sources: Sequence[Iterable[ox.Quad]]) -> str:
 
 
 def _prune(cache_dir: Path, pattern: str, keep: int) -> None:
-    """Remove all but the ``keep`` most recent cached closures (or dumps) matching ``pattern``."""
-    entries = sorted(cache_dir.glob(f"inferred-{pattern}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Remove all but the ``keep`` most recent cache files matching ``pattern``."""
+    entries = sorted(cache_dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[keep:]:
         stale.unlink(missing_ok=True)

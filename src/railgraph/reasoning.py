@@ -17,7 +17,7 @@ to owlrl. ``tests/test_reasoning.py`` proves both give the same triples.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import owlrl
 import pyoxigraph as ox
@@ -138,7 +138,7 @@ def schema_in(store: ox.Store) -> Graph:
     return schema
 
 
-def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
+def apply_in(store: ox.Store, into: ox.NamedNode, close: Callable[[Graph], Graph] = close_schema) -> None:
     """Add what the supported axioms entail from the default graph of ``store`` to it, and to the
     named graph ``into``, each new triple once.
 
@@ -149,8 +149,9 @@ def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
     added triples of (a rule that added nothing adds none of its predicates). Last, the typing
     rules (domains, ranges, then superclasses, all closed by owlrl) run once, which is all they
     need, unless rdf:type is itself the key of a property rule: then they run in the rounds.
+    ``close`` closes the schema (:func:`close_schema`, or a cache of its answers).
     """
-    closed = close_schema(schema_in(store))
+    closed = close(schema_in(store))
     index = Schema(closed)
     schema_quads = [ox.Quad(*(to_oxigraph(term) for term in triple)) for triple in closed]
     added = [quad for quad in schema_quads if quad not in store]
@@ -188,7 +189,7 @@ def apply_in(store: ox.Store, into: ox.NamedNode) -> None:
                 known = pending.get(other, set())
                 if known is not None:
                     pending[other] = known | (added & each.patterns.keys())
-    for rule in type_rules:  # what they add is read by no later rule: no need to ask first
+    for rule in type_rules:  # nothing runs after them that needs their answer: no need to ask first
         rule.apply(store, into, None, tell=False)
 
 
