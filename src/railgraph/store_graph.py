@@ -26,8 +26,8 @@ from .store import count_triples
 class _InPlace(OxigraphStore):
     """oxrdflib's store, giving a plain string as rdflib reads one (oxrdflib types it xsd:string),
     and counting the default graph once until it is changed through it (a triple added or removed,
-    a SPARQL update, a graph removed): pyshacl
-    asks three times per validation, and each count reads every triple (0.16 s at 10,000 tools)."""
+    a SPARQL update, a graph removed): pyshacl asks three times per validation, and each count
+    reads every triple (0.16 s at 10,000 tools)."""
 
     _size: int | None = None
 
