@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -242,6 +243,8 @@ def test_the_command_keeps_its_catalogue_until_the_process_ends(monkeypatch, cap
     monkeypatch.setattr(Catalogue, "load", remembered)
     monkeypatch.setattr(os, "_exit", leave)
     monkeypatch.setattr(cli, "_LEFT_TO_EXIT", None)
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(len(loaded)))  # not this test process's objects
     monkeypatch.setenv("RAILGRAPH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(sys, "argv", ["railgraph", "build", "--root", str(ROOT), "--out", str(tmp_path / "dist"),
                                       "--formats", "nt", "--no-site"])
@@ -249,3 +252,4 @@ def test_the_command_keeps_its_catalogue_until_the_process_ends(monkeypatch, cap
         cli.run()
     assert capsys.readouterr().out
     assert len(loaded) == 1 and loaded[0]() is not None  # alive at the exit
+    assert frozen == [1]  # once loaded, out of the collector's reach
