@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 import railgraph
@@ -316,6 +316,34 @@ def test_a_change_reaches_the_results_of_nodes_it_does_not_touch(tmp_path, monke
     assert {r[2].rsplit("#", 1)[-1] for r in missed} == {"ResponsibleAILicenceFlowDownShape"}
 
 
+def test_focus_nodes_found_among_some_nodes_are_those_of_every_focus_node(tmp_path) -> None:
+    """After an edit the focus nodes are looked up among the nodes it can affect: the same as
+    finding them all and keeping those, for class, SPARQL and blank-node targets alike."""
+    blank_tool = ("blank-tool.ttl", f"[] a <{RG.Tool}> ; <{RG.toolType}> [] .")
+    corpus = railgraph.load(small_root(tmp_path, blank_tool), data=[INVALID])
+    store = corpus.oxstore
+    data = store_graph.view(store)
+    shapes = validation_focus.canonical(corpus.shapes)
+    whole = validation_focus.find_targets(data, shapes, store)
+    flagged = {URIRef(r.focus_node) for r in reference(corpus).results}  # SPARQL targets select these
+    nodes = sorted({node for found in whole.values() for node in found}, key=str)
+    blank = [node for node in nodes if not isinstance(node, URIRef)]
+    assert blank and flagged, "blank nodes and SPARQL targets are both compared"
+    for among in [set(nodes[::7]) | flagged, set(nodes[1::5]) - set(blank), {URIRef(ID + "tool/none")}]:
+        expected = {shape: {node for node in found if node in among or isinstance(node, Literal)}
+                    for shape, found in whole.items()}
+        assert validation_focus.find_targets(data, shapes, store, among) == expected
+
+
+def test_a_sparql_target_is_asked_about_some_nodes_only_where_that_changes_nothing() -> None:
+    select = "SELECT ?this WHERE { ?this ?p ?o }"
+    some = {URIRef(ID + "tool/a"), Literal("x")}
+    assert validation_focus._asked_about(select, some).endswith(f'VALUES ?this {{ <{ID}tool/a> "x" }}')
+    for whole in [select + " LIMIT 5", select + " GROUP BY ?this", "SELECT ?this WHERE { VALUES ?p { 1 } }"]:
+        assert validation_focus._asked_about(whole, some) == whole  # its answer for some differs
+    assert validation_focus._asked_about(select, some | {BNode()}) == select  # cannot be named
+
+
 def test_whatever_reaches_a_changed_node_along_a_chain_is_affected(monkeypatch) -> None:
     """Inference adds rg:hasAncestor along the chain too; the rule does not rely on it."""
     data = Graph()
@@ -411,7 +439,8 @@ def test_shapes_with_rules_are_left_to_pyshacl(tmp_path) -> None:
 
 
 def test_an_rdflib_graph_without_a_store_gets_the_same_report(tmp_path) -> None:
-    corpus = railgraph.load(small_root(tmp_path), data=[INVALID])
+    blank_tool = ("blank-tool.ttl", f"[] a <{RG.Tool}> ; <{RG.toolType}> [] .")
+    corpus = railgraph.load(small_root(tmp_path, blank_tool), data=[INVALID])
     copied = validation.validate_fast(corpus.union(), corpus.shapes, source_digest=corpus.source_digest())
     assert results(copied) == results(reference(corpus))
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Set as AbstractSet
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
@@ -105,8 +106,17 @@ def load_store(data: Graph) -> ox.Store:
     return store
 
 
-def find_targets(data: Graph, shapes: Graph, store: ox.Store) -> Targets:
-    """The focus nodes of every shape that declares targets, as pyshacl would find them."""
+def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet[Node] | None = None) -> Targets:
+    """The focus nodes of every shape that declares targets, as pyshacl would find them.
+
+    With ``among``, only those of its nodes, and the literals (which have no place in it): the
+    instances of a target class, and the subjects of a target predicate, are looked up node by
+    node, and a SPARQL target is asked about those nodes only where its query allows; for a few
+    nodes (those an edit can affect) that costs little where finding every focus node takes
+    seconds at scale.
+    """
+    types = None if among is None else \
+        {node: set(data.objects(node, RDF.type)) for node in among if not isinstance(node, Literal)}
     targets: Targets = {}
     for shape in ShapesGraph(shapes).shapes:
         nodes, classes, implicit_classes, objects_of, subjects_of = (list(part) for part in shape.target())
@@ -116,21 +126,39 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store) -> Targets:
             continue
         found: set[Node] = set(nodes)
         for cls in classes + implicit_classes:  # instances of the class or of any subclass of it
-            if isinstance(cls, URIRef):
+            if types is not None:
+                kinds = set(data.transitive_subjects(RDFS.subClassOf, cls))
+                found.update(node for node, held in types.items() if not held.isdisjoint(kinds))
+            elif isinstance(cls, URIRef):
                 answer = store.query(f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS.subClassOf}>* <{cls}> }}")
                 found.update(to_rdflib(row["this"]) for row in answer)  # type: ignore[union-attr]
             else:  # a blank node cannot be named in a query
                 for each in data.transitive_subjects(RDFS.subClassOf, cls):
                     found.update(data.subjects(RDF.type, each))
         for predicate in subjects_of:
-            found.update(data.subjects(predicate, None))
+            found.update(data.subjects(predicate, None) if types is None else
+                         (node for node in types if (node, predicate, None) in data))
         for predicate in objects_of:
             found.update(data.objects(None, predicate))
         for query in queries:
-            answer = store.query(query.apply_prefixes(query.select_text))
+            text = query.apply_prefixes(query.select_text)
+            answer = store.query(_asked_about(text, among) if among is not None else text)
             found.update(to_rdflib(row["this"]) for row in answer)
-        targets[shape.node] = found
+        targets[shape.node] = found if among is None else \
+            {node for node in found if node in among or isinstance(node, Literal)}
     return targets
+
+
+#: What makes a query's answer for some nodes differ from its whole answer cut down to them.
+_WHOLE_ANSWER = re.compile(r"\b(?:LIMIT|OFFSET|VALUES|GROUP|HAVING)\b", re.IGNORECASE)
+
+
+def _asked_about(select: str, among: AbstractSet[Node]) -> str:
+    """A SPARQL target's ``select`` query, for ``among`` only (a ``VALUES`` clause binding
+    ``?this``) where that gives the same nodes of ``among`` as the whole query; else as it is."""
+    if _WHOLE_ANSWER.search(select) or not all(isinstance(node, (URIRef, Literal)) for node in among):
+        return select  # a blank node cannot be named in a query
+    return f"{select}\nVALUES ?this {{ {' '.join(node.n3() for node in sorted(among))} }}"
 
 
 def run(data: Graph, shapes: Graph, targets: Targets, workers: int = 1,
