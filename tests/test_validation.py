@@ -336,12 +336,35 @@ def test_focus_nodes_found_among_some_nodes_are_those_of_every_focus_node(tmp_pa
 
 
 def test_a_sparql_target_is_asked_about_some_nodes_only_where_that_changes_nothing() -> None:
-    select = "SELECT ?this WHERE { ?this ?p ?o }"
-    some = {URIRef(ID + "tool/a"), Literal("x")}
-    assert validation_focus._asked_about(select, some).endswith(f'VALUES ?this {{ <{ID}tool/a> "x" }}')
-    for whole in [select + " LIMIT 5", select + " GROUP BY ?this", "SELECT ?this WHERE { VALUES ?p { 1 } }"]:
-        assert validation_focus._asked_about(whole, some) == whole  # its answer for some differs
-    assert validation_focus._asked_about(select, some | {BNode()}) == select  # cannot be named
+    some = {URIRef(ID + "tool/a"), URIRef(ID + "tool/b")}
+    for about in ["SELECT ?this WHERE { ?this ?p ?o }", "SELECT $this WHERE {\n  $this a ?c OPTIONAL { ?x ?p $this } }",
+                  "SELECT ?this WHERE { ?p a ?c . FILTER (isIRI(?p)) ?this ?p ?o }",
+                  "SELECT ?this WHERE { ?this <https://example.org/target-group> ?o }"]:  # a keyword in an IRI
+        assert validation_focus._asked_about(about, some) == f"{about}\nVALUES ?this {{ <{ID}tool/a> <{ID}tool/b> }}"
+    for whole in ["SELECT ?this WHERE { ?s <https://example.org/name> ?this }",  # may be a literal
+                  "SELECT ?this WHERE { ?s (<https://example.org/a>|<https://example.org/b>) ?this }",
+                  "SELECT ?this WHERE { FILTER NOT EXISTS { ?this ?p ?o } ?s ?p ?this }",
+                  "SELECT ?this WHERE { OPTIONAL { ?this ?p ?o } }", "SELECT ?this WHERE { { ?this ?p ?o } UNION { ?s ?p ?this } }",
+                  "SELECT (?s AS ?this) WHERE { ?s ?p ?o }", "SELECT ?this WHERE { ?this ?p ?o } LIMIT 5",
+                  "SELECT ?this WHERE { ?this ?p ?o } GROUP BY ?this", "SELECT ?this WHERE { ?this ?p ?o VALUES ?p { 1 } }"]:
+        assert validation_focus._asked_about(whole, some) == whole  # its answer for some would differ
+    assert validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", some | {BNode()}).endswith("}")  # whole
+    assert "VALUES" not in validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", some | {BNode()})
+
+
+def test_literal_focus_nodes_of_a_sparql_target_are_validated_after_an_edit(tmp_path) -> None:
+    """A target selecting literals: asked about the nodes an edit affects, it would lose them."""
+    ex = "https://example.org/"
+    shapes = Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{ex}NameShape> a sh:NodeShape ; sh:datatype xsd:integer ; sh:message "a name is a number" ;
+            sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE {{ ?s <{ex}name> ?this }}" ] .""")
+    data = Graph().parse(format="turtle", data=f'<{ex}a> <{ex}name> "alpha" . <{ex}b> <{ex}name> "beta" .')
+    validation.validate_fast(data, shapes, cache_dir=tmp_path, source_digest="before")
+    data.add((URIRef(ex + "a"), URIRef(ex + "other"), URIRef(ex + "x")))
+    edited = validation.validate_fast(data, shapes, cache_dir=tmp_path, source_digest="after")
+    assert results(edited) == results(validation.validate(data, shapes))
+    assert {r.focus_node for r in edited.results} == {"alpha", "beta"}
 
 
 def test_whatever_reaches_a_changed_node_along_a_chain_is_affected(monkeypatch) -> None:

@@ -64,7 +64,8 @@ def _remember_store(ctx: click.Context, param: click.Parameter, value: Path | No
 
 #: The catalogues commands loaded, while :func:`run` ends the process at once after the command:
 #: kept here, they are not freed object by object when the command returns (10 s at 100,000 tools),
-#: and frozen out of the garbage collector's reach, which would walk them in every full collection.
+#: and what is alive once one is loaded is frozen out of the garbage collector's reach, which
+#: would walk it in every full collection.
 _LEFT_TO_EXIT: list[Any] | None = None
 
 

@@ -109,11 +109,12 @@ def load_store(data: Graph) -> ox.Store:
 def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet[Node] | None = None) -> Targets:
     """The focus nodes of every shape that declares targets, as pyshacl would find them.
 
-    With ``among``, only those of its nodes, and the literals (which have no place in it): the
-    instances of a target class, and the subjects of a target predicate, are looked up node by
-    node, and a SPARQL target is asked about those nodes only where its query allows; for a few
-    nodes (those an edit can affect) that costs little where finding every focus node takes
-    seconds at scale.
+    With ``among`` (the nodes an edit can affect, say), only the focus nodes among them, and every
+    literal focus node: the instances of a target class, and the subjects of a target predicate,
+    are looked up node by node, and a SPARQL target is asked about those nodes only where that
+    gives the same answer (see :func:`_asked_about`); for a few nodes that costs little where
+    finding every focus node takes seconds at scale. Objects of a target predicate are found
+    all, then kept.
     """
     types = None if among is None else \
         {node: set(data.objects(node, RDF.type)) for node in among if not isinstance(node, Literal)}
@@ -149,16 +150,54 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet
     return targets
 
 
-#: What makes a query's answer for some nodes differ from its whole answer cut down to them.
-_WHOLE_ANSWER = re.compile(r"\b(?:LIMIT|OFFSET|VALUES|GROUP|HAVING)\b", re.IGNORECASE)
+#: Keywords after which a query's answer for some nodes may differ from its whole answer cut
+#: down to them (solution modifiers that drop or merge answers), or a trailing ``VALUES`` clause
+#: is refused (a ``VALUES`` clause of its own); ``AS ?this`` is looked for apart.
+_WHOLE_ANSWER = re.compile(r"LIMIT|OFFSET|VALUES|GROUP|HAVING", re.IGNORECASE)
+#: A query's tokens: strings, IRIs, brackets and dots, variables and other words.
+_TOKENS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|[{}().]|[?$]\w+|[^\s{}().]+')
 
 
 def _asked_about(select: str, among: AbstractSet[Node]) -> str:
     """A SPARQL target's ``select`` query, for ``among`` only (a ``VALUES`` clause binding
-    ``?this``) where that gives the same nodes of ``among`` as the whole query; else as it is."""
-    if _WHOLE_ANSWER.search(select) or not all(isinstance(node, (URIRef, Literal)) for node in among):
-        return select  # a blank node cannot be named in a query
+    ``?this``) where its answer is then its whole answer's focus nodes in ``among``: it binds
+    ``?this`` to subjects only (see :func:`_binds_this_to_subjects`), holds nothing of
+    :data:`_WHOLE_ANSWER`, and ``among`` holds no blank node (which a query cannot name); else as
+    it is."""
+    tokens = _TOKENS.findall(select)
+    if any(_WHOLE_ANSWER.fullmatch(token) or token.upper() == "AS" and following in ("?this", "$this")
+           for token, following in zip(tokens, [*tokens[1:], ""])) \
+            or not _binds_this_to_subjects(tokens) or any(isinstance(node, BNode) for node in among):
+        return select
     return f"{select}\nVALUES ?this {{ {' '.join(node.n3() for node in sorted(among))} }}"
+
+
+def _binds_this_to_subjects(tokens: list[str]) -> bool:
+    """Whether the top level of the query's ``WHERE`` group holds a triple whose subject is
+    ``?this``: there, after the group's opening brace, a dot, a closing brace or the closing
+    parenthesis of a ``FILTER (...)`` or ``BIND (...)``. Every answer then binds ``?this`` to an
+    IRI or a blank node, never to a literal, which a ``VALUES`` clause naming nodes would drop."""
+    starts = [at for at, (token, following) in enumerate(zip(tokens, [*tokens[1:], ""]))
+              if token.upper() == "WHERE" and following == "{"]
+    if not starts:
+        return False
+    depth, parentheses, previous, opened_by = 0, 0, "", ""
+    for token in tokens[starts[0] + 1:]:
+        if token in ("?this", "$this") and depth == 1 and parentheses == 0 and previous in _BEFORE_A_TRIPLE:
+            return True
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth == 0:
+            return False
+        if token == "(" and parentheses == 0:
+            opened_by = previous.upper()
+        parentheses += {"(": 1, ")": -1}.get(token, 0)
+        previous = f"{opened_by})" if token == ")" and parentheses == 0 else token
+    return False
+
+
+#: What a triple of a group may follow (a closing parenthesis may end a property path instead).
+_BEFORE_A_TRIPLE = frozenset({"{", ".", "}", "FILTER)", "BIND)"})
 
 
 def run(data: Graph, shapes: Graph, targets: Targets, workers: int = 1,
