@@ -350,6 +350,8 @@ def test_a_sparql_target_is_asked_about_some_nodes_only_where_that_changes_nothi
         assert validation_focus._asked_about(whole, some) == whole  # its answer for some would differ
     assert validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", some | {BNode()}).endswith("}")  # whole
     assert "VALUES" not in validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", some | {BNode()})
+    awkward = validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", {Literal('a\nb\\"')})
+    assert list(ox.Store().query(awkward)) == []  # a literal of any content is written as SPARQL reads it
 
 
 def test_literal_focus_nodes_of_a_sparql_target_are_validated_after_an_edit(tmp_path) -> None:

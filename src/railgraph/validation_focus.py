@@ -170,7 +170,7 @@ def _asked_about(select: str, among: AbstractSet[Node]) -> str:
            for token, following in zip(tokens, [*tokens[1:], ""])) \
             or not _binds_this_to_subjects(tokens) or any(isinstance(node, BNode) for node in among):
         return select
-    return f"{select}\nVALUES ?this {{ {' '.join(node.n3() for node in sorted(among))} }}"
+    return f"{select}\nVALUES ?this {{ {' '.join(str(to_oxigraph(node)) for node in sorted(among))} }}"
 
 
 def _binds_this_to_subjects(tokens: list[str]) -> bool:
