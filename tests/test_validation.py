@@ -348,8 +348,8 @@ def test_a_sparql_target_is_asked_about_some_nodes_only_where_that_changes_nothi
                   "SELECT (?s AS ?this) WHERE { ?s ?p ?o }", "SELECT ?this WHERE { ?this ?p ?o } LIMIT 5",
                   "SELECT ?this WHERE { ?this ?p ?o } GROUP BY ?this", "SELECT ?this WHERE { ?this ?p ?o VALUES ?p { 1 } }"]:
         assert validation_focus._asked_about(whole, some) == whole  # its answer for some would differ
-    assert validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", some | {BNode()}).endswith("}")  # whole
-    assert "VALUES" not in validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", some | {BNode()})
+    plain = "SELECT ?this WHERE { ?this ?p ?o }"
+    assert validation_focus._asked_about(plain, some | {BNode()}) == plain  # a blank node cannot be named
     awkward = validation_focus._asked_about("SELECT ?this WHERE { ?this ?p ?o }", {Literal('a\nb\\"')})
     assert list(ox.Store().query(awkward)) == []  # a literal of any content is written as SPARQL reads it
 
@@ -464,8 +464,7 @@ def test_shapes_with_rules_are_left_to_pyshacl(tmp_path) -> None:
 
 
 def test_an_rdflib_graph_without_a_store_gets_the_same_report(tmp_path) -> None:
-    blank_tool = ("blank-tool.ttl", f"[] a <{RG.Tool}> ; <{RG.toolType}> [] .")
-    corpus = railgraph.load(small_root(tmp_path, blank_tool), data=[INVALID])
+    corpus = railgraph.load(small_root(tmp_path), data=[INVALID])
     copied = validation.validate_fast(corpus.union(), corpus.shapes, source_digest=corpus.source_digest())
     assert results(copied) == results(reference(corpus))
 

@@ -166,8 +166,8 @@ def _asked_about(select: str, among: AbstractSet[Node]) -> str:
     :data:`_WHOLE_ANSWER`, and ``among`` holds no blank node (which a query cannot name); else as
     it is."""
     tokens = _TOKENS.findall(select)
-    if any(_WHOLE_ANSWER.fullmatch(token) or token.upper() == "AS" and following in ("?this", "$this")
-           for token, following in zip(tokens, [*tokens[1:], ""])) \
+    if any(_WHOLE_ANSWER.fullmatch(token) or token.upper() == "AS" and tokens[at + 1:at + 2] in (["?this"], ["$this"])
+           for at, token in enumerate(tokens)) \
             or not _binds_this_to_subjects(tokens) or any(isinstance(node, BNode) for node in among):
         return select
     return f"{select}\nVALUES ?this {{ {' '.join(str(to_oxigraph(node)) for node in sorted(among))} }}"
@@ -178,12 +178,12 @@ def _binds_this_to_subjects(tokens: list[str]) -> bool:
     ``?this``: there, after the group's opening brace, a dot, a closing brace or the closing
     parenthesis of a ``FILTER (...)`` or ``BIND (...)``. Every answer then binds ``?this`` to an
     IRI or a blank node, never to a literal, which a ``VALUES`` clause naming nodes would drop."""
-    starts = [at for at, (token, following) in enumerate(zip(tokens, [*tokens[1:], ""]))
-              if token.upper() == "WHERE" and following == "{"]
-    if not starts:
+    start = next((at for at, token in enumerate(tokens) if token.upper() == "WHERE" and tokens[at + 1:at + 2] == ["{"]),
+                 None)
+    if start is None:
         return False
     depth, parentheses, previous, opened_by = 0, 0, "", ""
-    for token in tokens[starts[0] + 1:]:
+    for token in tokens[start + 1:]:
         if token in ("?this", "$this") and depth == 1 and parentheses == 0 and previous in _BEFORE_A_TRIPLE:
             return True
         depth += {"{": 1, "}": -1}.get(token, 0)
