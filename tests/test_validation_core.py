@@ -15,13 +15,16 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
 
 from railgraph import validation, validation_core, validation_focus
 from railgraph.namespaces import RGSH, SH
+from railgraph.terms import to_rdflib
 
 from .conftest import ROOT
 
 EX = "https://example.org/"
+TYPE = ox.NamedNode(str(RDF.type))
 
 SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <https://example.org/> .
@@ -194,32 +197,49 @@ def test_pyrudof_validating_a_few_focus_nodes_at_a_time_reports_the_same(monkeyp
     assert isomorphic(fast.graph, expected.graph)
 
 
-@pytest.mark.parametrize("rudof_from", [0, 10**6], ids=["pyrudof-checks", "pyshacl-alone"])
-def test_data_read_ahead_for_every_shape_gives_the_same_report(rudof_from: int,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyrudof reads the data of all the shapes before the targets are known; the report is the
-    same whether its check then needs that data or not."""
+def test_each_chunk_is_checked_on_the_data_it_reads_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyrudof holds, for each focus node, the triples along the shapes' paths from it and the
+    types sh:class checks, not the rest of the data; the report is pyshacl's."""
     data = Graph().parse(data=WELL_FORMED, format="turtle")
     shapes = Graph().parse(data=SHAPES, format="turtle")
     expected = validation.validate(data, shapes)
-    reads: list[Graph] = []
-    read = validation_core.read
-    monkeypatch.setattr(validation_core, "read", lambda store, shapes: reads.append(shapes) or read(store, shapes))
-    monkeypatch.setattr(validation, "READ_AHEAD_FROM", 0)
+    held_by_call: list[Graph] = []
+    pyrudof_validate = validation_core.pyrudof.Rudof.validate_shacl
+
+    def recorded(engine):  # type: ignore[no-untyped-def]
+        held_by_call.append(held(engine))
+        return pyrudof_validate(engine)
+
+    monkeypatch.setattr(validation_core, "CHUNK", 1)
+    monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", recorded)
+    fast = validation.validate_fast(data, shapes, workers=1)
+    assert results(fast) == results(expected)
+    assert isomorphic(fast.graph, expected.graph)
+    about = {frozenset(s for s in graph.subjects() if isinstance(s, URIRef)) for graph in held_by_call}
+    thing, sub_thing = URIRef(EX + "Thing"), URIRef(EX + "SubThing")
+    assert about == {frozenset({URIRef(EX + "good-one"), URIRef(EX + "someone"), URIRef(EX + "Other-One"), sub_thing}),
+                     frozenset({URIRef(EX + "Other-One"), URIRef(EX + "someone"), sub_thing}),
+                     frozenset({URIRef(EX + "untitled"), URIRef(EX + "good-one"), sub_thing})}
+    (untitled,) = [graph for graph in held_by_call if (URIRef(EX + "untitled"), None, None) in graph]
+    assert set(untitled.predicate_objects(URIRef(EX + "good-one"))) == {(RDF.type, thing)}, \
+        "of the value of ex:parent, only its type"
+
+
+@pytest.mark.parametrize("rudof_from", [0, 10**6], ids=["pyrudof-checks", "pyshacl-alone"])
+def test_pyshacl_runs_beside_pyrudofs_thread_only_when_pyrudof_checks(rudof_from: int,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyshacl may fork: it runs beside pyrudof's thread only where pyrudof has work to do."""
+    data = Graph().parse(data=WELL_FORMED, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    expected = validation.validate(data, shapes)
     monkeypatch.setattr(validation, "RUDOF_FROM", rudof_from)
-    given: list[object] = []
-    run = validation_core.run
-    monkeypatch.setattr(validation_core, "run", lambda *args: given.append(args[-1]) or run(*args))
     threads: list[list[str]] = []
     by_pyshacl = validation._by_pyshacl
     monkeypatch.setattr(validation, "_by_pyshacl", lambda *args: threads.append(
         [t.name for t in threading.enumerate() if t.name.startswith("railgraph-rudof")]) or by_pyshacl(*args))
     fast = validation.validate_fast(data, shapes, workers=1)
-    assert len(reads) == 1, "read once, ahead, for all the shapes"
-    assert len(given) == (rudof_from == 0) and all(given), "the check is given the data read ahead"
-    if rudof_from:
-        assert threads == [[]], "pyshacl (which may fork) runs after pyrudof's thread has ended"
-    assert (URIRef(EX + "NoMessageShape"), SH.path, None) in reads[0], "even those pyrudof leaves to pyshacl"
+    assert len(threads) == 1
+    assert bool(threads[0]) == (rudof_from == 0)
     assert results(fast) == results(expected)
     assert isomorphic(fast.graph, expected.graph)
 
@@ -229,17 +249,22 @@ def held(engine: pyrudof.Rudof) -> Graph:
     return Graph().parse(data=engine.serialize_data(format=pyrudof.ResultDataFormat.NTriples), format="nt")
 
 
+def types_read(store: ox.Store, shapes: Graph, data: Graph) -> set[tuple[Node, Node]]:
+    """The types :func:`validation_core.read` reads checking ``shapes`` on every subject of ``data``."""
+    focus = {s for s in data.subjects() if isinstance(s, URIRef)}
+    return {(to_rdflib(t.subject), to_rdflib(t.object))
+            for t in validation_core.read(store, validation_core.Paths.of(shapes), focus) if t.predicate == TYPE}
+
+
 def test_pyrudof_reads_the_types_sh_class_checks_and_no_others() -> None:
     data = Graph().parse(data=DATA, format="turtle")
     store = validation_focus.load_store(data)
     shapes = Graph().parse(data=SHAPES, format="turtle")
-    types = {(s, o) for s, _, o in held(validation_core.read(store, shapes)).triples((None, RDF.type, None))}
-    assert types == {(URIRef(EX + "Other-One"), URIRef(EX + "SubThing")),  # a value of ex:parent
-                     (URIRef(EX + "good-one"), URIRef(EX + "Thing"))}  # and another one
+    assert types_read(store, shapes, data) == {(URIRef(EX + "Other-One"), URIRef(EX + "SubThing")),  # a value of ex:parent
+                                               (URIRef(EX + "good-one"), URIRef(EX + "Thing"))}  # and another one
     assert (URIRef(EX + "untitled"), URIRef(EX + "Thing")) in set(data.subject_objects(RDF.type))
     shapes.add((URIRef(EX + "IriShape"), SH["class"], URIRef(EX + "Thing")))  # the focus nodes' own types
-    types = {(s, o) for s, _, o in held(validation_core.read(store, shapes)).triples((None, RDF.type, None))}
-    assert types == set(data.subject_objects(RDF.type))
+    assert types_read(store, shapes, data) == set(data.subject_objects(RDF.type))
 
 
 def test_sh_class_on_a_path_pyrudof_is_not_given_reads_no_types_for_it() -> None:
@@ -249,7 +274,6 @@ ex:EitherShape sh:path [ sh:alternativePath ( ex:parent ex:owner ) ] ; sh:class 
     sh:severity sh:Violation ; sh:message "a thing"@en .
 ex:ThingShape sh:property ex:EitherShape .
 """, format="turtle")
-    types = {(s, o) for s, _, o in held(validation_core.read(validation_focus.load_store(data), shapes)).triples(
-        (None, RDF.type, None))}
-    assert types == {(URIRef(EX + "Other-One"), URIRef(EX + "SubThing")), (URIRef(EX + "good-one"), URIRef(EX + "Thing"))}
+    assert types_read(validation_focus.load_store(data), shapes, data) == {
+        (URIRef(EX + "Other-One"), URIRef(EX + "SubThing")), (URIRef(EX + "good-one"), URIRef(EX + "Thing"))}
     assert not validation_core.eligible(shapes, URIRef(EX + "EitherShape"))

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -118,10 +118,6 @@ PARALLEL_FROM = 2000
 #: a few nodes (an incremental run) are checked sooner by pyshacl. Both give the same report.
 RUDOF_FROM = 2000
 
-#: Triples from which pyrudof reads the data before the focus nodes are known: enough of them
-#: to make pyrudof's share likely (the real catalogue's 56,000 have 3,300 focus nodes).
-READ_AHEAD_FROM = 20 * RUDOF_FROM
-
 #: Nodes an edit may affect below which their focus nodes are looked up node by node (about
 #: 25 µs each) rather than all found and filtered (0.9 s at 10,000 tools, 10 s at 100,000).
 LOOKED_UP_BELOW = 10_000
@@ -176,8 +172,7 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             latest = validation_cache.read(cache_dir, shapes_key) if cache_dir else None
             base = latest if latest is not None and latest.schema == schema else None
             parts = parts or [(None, lambda: validation_cache.dumped(store, ox.DefaultGraph()))]
-            # everything is validated: pyrudof reads the data while the targets are found
-            with _Rudof(store, canonical, read_ahead=base is None and size >= READ_AHEAD_FROM) as rudof:
+            with _Rudof() as rudof:
                 find = partial(validation_focus.find_targets, data, canonical, store)
                 if cache_dir is None:
                     graph, _ = _check(data, store, canonical, find(), workers, rudof)
@@ -237,28 +232,21 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callabl
 
 
 class _Rudof:
-    """The thread pyrudof works in (it lets go of the GIL), and, with ``read_ahead``, the data
-    it reads there at once, for every shape, while this thread goes on (finding the targets)."""
+    """The thread pyrudof works in: it lets go of the GIL, so pyshacl goes on beside it."""
 
-    def __init__(self, store: ox.Store, shapes: Graph, *, read_ahead: bool) -> None:
+    def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="railgraph-rudof")
-        self._reading = self._pool.submit(validation_core.read, store, shapes) if read_ahead else None
 
     def check(self, store: ox.Store, data: Graph, part: validation_core.Split) -> Future[Graph]:
-        """pyrudof's report on ``part``, on the data read ahead where it was."""
+        """pyrudof's report on ``part``."""
         assert part.rudof is not None
-        reading, self._reading = self._reading, None
-        return self._pool.submit(validation_core.run, store, data, part.rudof, part.rudof_targets, reading)
+        return self._pool.submit(validation_core.run, store, data, part.rudof, part.rudof_targets)
 
     def __enter__(self) -> _Rudof:
         return self
 
     def close(self) -> None:
-        """Let go of the data read ahead, once read, and end the thread: pyshacl may fork next,
-        and nothing should fork beside a thread."""
-        if self._reading is not None and not self._reading.cancel():
-            wait([self._reading])
-        self._reading = None
+        """End the thread: pyshacl may fork next, and nothing should fork beside a thread."""
         self._pool.shutdown()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,7 +1,8 @@
 """Core SHACL constraints checked by pyrudof, reported as pyshacl reports them.
 
 pyshacl checks a core constraint (``sh:minCount``, ``sh:pattern``, ...) per focus node in Python;
-pyrudof's native engine checks them all in a fraction of the time. Its results are turned into
+pyrudof's native engine checks them all in a fraction of the time, a chunk of focus nodes at a
+time, each on the triples it reads alone (:func:`read`). Its results are turned into
 pyshacl's: the focus node, the source shape and component, the shape's severity, path and
 ``sh:message`` (pyshacl reports a shape's own messages as they are, untouched) and the value,
 found among the focus node and its values along the path. The shapes are shared out: a shape
@@ -22,10 +23,8 @@ one), is left to pyshacl; so is everything where a value cannot be told apart fr
 
 from __future__ import annotations
 
-import itertools
 import tempfile
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +44,12 @@ from .terms import to_rdflib
 EXACT = frozenset({SH.minCount, SH.maxCount, SH.pattern, SH.nodeKind, SH.languageIn, SH.uniqueLang,
                    SH["class"], SH["in"], SH.datatype})
 
-#: Focus nodes pyrudof validates at once: its working memory grows with them (1.4 GiB for the
-#: 11,800 of 10,000 generated tools), so larger catalogues are validated in chunks of this many.
-CHUNK = 20_000
+#: Focus nodes pyrudof validates at once, on the data they read: its working memory, and its
+#: time per focus node, grow with the focus nodes and the data it holds.
+CHUNK = 2_000
+
+_TYPE = ox.NamedNode(str(RDF.type))
+_SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 
 #: Every constraint parameter of SHACL Core and SHACL-SPARQL (``sh:property`` is followed apart).
 PARAMETERS = EXACT | frozenset({
@@ -130,16 +132,11 @@ def _copy(shapes: Graph) -> Graph:
     return graph
 
 
-def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets,
-        read_ahead: Future[pyrudof.Rudof] | None = None) -> Graph:
+def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets) -> Graph:
     """pyrudof's report on the default graph of ``store`` (``data`` in rdflib) for ``shapes``
-    (without targets of their own) on the IRIs of ``targets``, as pyshacl would write it.
-
-    ``read_ahead``: pyrudof holding that data already (see :func:`read`), for these or more shapes.
-    """
+    (without targets of their own) on the IRIs of ``targets``, as pyshacl would write it."""
     try:
-        engine = read_ahead.result() if read_ahead is not None else read(store, shapes)
-        entries = _validate(engine, shapes, targets)
+        entries = _validate(store, shapes, targets)
     except pyrudof.RudofError as exc:  # e.g. a construct it does not implement yet
         raise Unmapped(f"pyrudof could not validate: {exc}") from exc
     report = Graph(bind_namespaces="core")
@@ -154,29 +151,105 @@ def run(store: ox.Store, data: Graph, shapes: Graph, targets: Targets,
     return report
 
 
-def read(store: ox.Store, shapes: Graph) -> pyrudof.Rudof:
-    """pyrudof holding the triples of the default graph of ``store`` that ``shapes`` read: those
-    along their paths, and for ``sh:class`` the class hierarchy and the types of the values it
-    checks. More shapes than are checked may be given: the values along each path are the same."""
-    predicates: set[Node] = set()
-    for path in shapes.objects(None, SH.path):
-        predicates.update(_steps(shapes, path))
-    typed = _typed_values(shapes)
-    if typed is None or typed:
-        predicates.add(RDFS.subClassOf)
-    if typed is None or RDF.type in predicates:  # every type is read
-        predicates.add(RDF.type)
-        typed = []
-    triples = itertools.chain(
-        (quad.triple for p in sorted(predicates)
-         for quad in store.quads_for_pattern(None, ox.NamedNode(str(p)), None, ox.DefaultGraph())),
-        _types_of(store, typed))
+def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.ShaclValidationEntry]:
+    """pyrudof's results for ``shapes`` on the focus nodes of ``targets``, a chunk at a time,
+    each chunk checked on the data it reads (see :func:`read`)."""
+    focus = sorted({node for nodes in targets.values() for node in nodes})
+    paths = Paths.of(shapes)
+    entries: list[pyrudof.ShaclValidationEntry] = []
+    shapes_text = shapes.serialize(format="nt", encoding="utf-8")
     engine = pyrudof.Rudof(pyrudof.RudofConfig())
     with tempfile.TemporaryDirectory(prefix="railgraph-rudof-") as folder:
-        data_file = Path(folder) / "data.nt"
-        ox.serialize(triples, data_file, ox.RdfFormat.N_TRIPLES)
-        engine.read_data(str(data_file), pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
-    return engine
+        shapes_file, data_file = Path(folder) / "shapes.nt", Path(folder) / "data.nt"
+        for start in range(0, len(focus), CHUNK):
+            chunk = focus[start:start + CHUNK]
+            ox.serialize(read(store, paths, chunk), data_file, ox.RdfFormat.N_TRIPLES)
+            engine.reset_data()
+            engine.read_data(str(data_file), pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
+            held = set(chunk)
+            with shapes_file.open("wb") as stream:
+                stream.write(shapes_text)
+                stream.writelines(f"{shape.n3()} <{SH.targetNode}> {node.n3()} .\n".encode()
+                                  for shape, nodes in targets.items() for node in nodes if node in held)
+            engine.reset_shacl()
+            engine.reset_shacl_validation()
+            engine.read_shacl(str(shapes_file), pyrudof.ShaclFormat.NTriples,
+                              reader_mode=pyrudof.ReaderMode.Strict)
+            entries.extend(engine.validate_shacl())
+    return entries
+
+
+#: A path as the steps pyrudof follows: each a predicate and whether it is followed backwards.
+Step = tuple[ox.NamedNode, bool]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """What checking some shapes reads from the data: the paths of their property shapes, by
+    first step, each with the steps after it and whether ``sh:class`` checks the types of the
+    values at its end; and whether a node shape checks the class of its focus nodes."""
+
+    first: dict[Step, list[tuple[tuple[ox.NamedNode, ...], bool]]]
+    own_types: bool
+
+    @classmethod
+    def of(cls, shapes: Graph) -> Paths:
+        first: dict[Step, list[tuple[tuple[ox.NamedNode, ...], bool]]] = {}
+        own_types = False
+        for shape in set(shapes.subjects(SH.path, None)) | set(shapes.subjects(SH["class"], None)):
+            typed = (shape, SH["class"], None) in shapes
+            path = shapes.value(shape, SH.path)
+            if path is None:
+                own_types = own_types or typed
+                continue
+            if not _simple_path(shapes, path):
+                continue  # left to pyshacl (see eligible)
+            inverse = shapes.value(path, SH.inversePath) if not isinstance(path, URIRef) else None
+            steps = [ox.NamedNode(str(step)) for step in ([inverse] if inverse is not None else _steps(shapes, path))]
+            first.setdefault((steps[0], inverse is not None), []).append((tuple(steps[1:]), typed))
+        return cls(first, own_types)
+
+
+def read(store: ox.Store, paths: Paths, focus: Iterable[URIRef]) -> set[ox.Triple]:
+    """The triples of the default graph of ``store`` that checking shapes with these ``paths`` on
+    ``focus`` reads: those along the paths from each focus node, the types of the values (and,
+    where a node shape checks it, of the focus nodes) that ``sh:class`` checks, and the class
+    hierarchy. Nothing else: pyrudof's time per focus node grows with the data it holds."""
+    default = ox.DefaultGraph()
+    found = {quad.triple for quad in store.quads_for_pattern(None, _SUBCLASS, None, default)}
+    typed: set[ox.NamedNode | ox.BlankNode] = set()
+
+    def walk(value: ox.NamedNode | ox.BlankNode | ox.Literal, rest: tuple[ox.NamedNode, ...], checks_class: bool) -> None:
+        if isinstance(value, ox.Literal):
+            return
+        if not rest:
+            if checks_class:
+                typed.add(value)
+            return
+        for quad in store.quads_for_pattern(value, rest[0], None, default):
+            found.add(quad.triple)
+            walk(quad.object, rest[1:], checks_class)
+
+    forward = {predicate: ways for (predicate, backwards), ways in paths.first.items() if not backwards}
+    backward = {predicate: ways for (predicate, backwards), ways in paths.first.items() if backwards}
+    for node in focus:
+        subject = ox.NamedNode(str(node))
+        if paths.own_types:
+            typed.add(subject)
+        for quad in store.quads_for_pattern(subject, None, None, default):
+            ways = forward.get(quad.predicate)
+            if ways:
+                found.add(quad.triple)
+                for rest, checks_class in ways:
+                    walk(quad.object, rest, checks_class)
+        for predicate, ways in backward.items():
+            for quad in store.quads_for_pattern(None, predicate, subject, default):
+                found.add(quad.triple)
+                for rest, checks_class in ways:
+                    walk(quad.subject, rest, checks_class)
+    for value in typed:
+        found.update(quad.triple for quad in store.quads_for_pattern(value, _TYPE, None, default))
+    return found
 
 
 def _steps(shapes: Graph, path: Node) -> list[URIRef]:
@@ -187,53 +260,6 @@ def _steps(shapes: Graph, path: Node) -> list[URIRef]:
     inverse = shapes.value(path, SH.inversePath)
     steps = [inverse] if inverse is not None else list(shapes.items(path))
     return [step for step in steps if isinstance(step, URIRef)]
-
-
-def _typed_values(shapes: Graph) -> list[str] | None:
-    """The nodes whose types ``sh:class`` reads, as SPARQL patterns binding ``?v``: the values of
-    its property shapes (objects of the path's last step, or subjects of the predicate it
-    inverts); None where a node shape checks the class of its focus nodes (every type)."""
-    patterns = set()
-    for shape in set(shapes.subjects(SH["class"], None)):
-        path = shapes.value(shape, SH.path)
-        if path is None:
-            return None
-        if not _simple_path(shapes, path):
-            continue  # left to pyshacl (see eligible)
-        inverse = shapes.value(path, SH.inversePath) if not isinstance(path, URIRef) else None
-        patterns.add(f"?v <{inverse}> ?x" if inverse is not None else f"?x <{_steps(shapes, path)[-1]}> ?v")
-    return sorted(patterns)
-
-
-def _types_of(store: ox.Store, patterns: list[str]) -> Iterator[ox.Triple]:
-    """The ``rdf:type`` triples of the default graph of ``store`` about the nodes ``patterns`` bind."""
-    if not patterns:
-        return iter(())
-    values = " UNION ".join(f"{{ {pattern} }}" for pattern in patterns)
-    answer = store.query(f"CONSTRUCT {{ ?v a ?c }} WHERE {{ {{ SELECT DISTINCT ?v WHERE {{ {values} }} }} ?v a ?c }}")
-    assert isinstance(answer, ox.QueryTriples)
-    return iter(answer)
-
-
-def _validate(engine: pyrudof.Rudof, shapes: Graph, targets: Targets) -> list[pyrudof.ShaclValidationEntry]:
-    """pyrudof's results for ``shapes`` on the focus nodes of ``targets``, a chunk at a time."""
-    focus = sorted({node for nodes in targets.values() for node in nodes})
-    entries: list[pyrudof.ShaclValidationEntry] = []
-    shapes_text = shapes.serialize(format="nt", encoding="utf-8")
-    with tempfile.TemporaryDirectory(prefix="railgraph-rudof-") as folder:
-        shapes_file = Path(folder) / "shapes.nt"
-        for start in range(0, len(focus), CHUNK):  # its memory grows with the focus nodes it holds
-            chunk = set(focus[start:start + CHUNK])
-            with shapes_file.open("wb") as stream:
-                stream.write(shapes_text)
-                stream.writelines(f"{shape.n3()} <{SH.targetNode}> {node.n3()} .\n".encode()
-                                  for shape, nodes in targets.items() for node in nodes if node in chunk)
-            engine.reset_shacl()
-            engine.reset_shacl_validation()
-            engine.read_shacl(str(shapes_file), pyrudof.ShaclFormat.NTriples,
-                              reader_mode=pyrudof.ReaderMode.Strict)
-            entries.extend(engine.validate_shacl())
-    return entries
 
 
 def _result(report: Graph, result: BNode, entry: pyrudof.ShaclValidationEntry, data: Graph,
