@@ -157,6 +157,44 @@ def test_a_build_from_the_caches_writes_the_bytes_of_a_cold_one(tmp_path: Path) 
     assert b"ValidationResult" in cold["validation.ttl"]
 
 
+def test_the_exports_fork_one_process_each_beside_inference_and_validation_where_two_would_not_fit(
+        tmp_path: Path, monkeypatch) -> None:
+    """Where memory holds one more copy of the build and not two, the exports still run in a
+    forked process while the build infers and validates; the early one ends, its answers kept,
+    before the later one is forked."""
+    from railgraph.catalogue import Catalogue
+    from railgraph.export import parallel
+    from railgraph.settings import Settings
+
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    # before inference: 1 copy + growth 2.5 <= 80 % < 2 copies + growth; then the store grew
+    readings = iter([(2**30, 5 * 2**30), (5 * 2**29, 5 * 2**30)])
+    monkeypatch.setattr(parallel, "_memory", lambda: next(readings))
+    pools: list[parallel.Pending] = []
+    ended_before: list[list[bool]] = []  # for each pool, whether each earlier one had ended
+    pending = parallel.Pending.__init__
+
+    def recorded(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ended_before.append([pool._closed for pool in pools])
+        pending(self, *args, **kwargs)
+        pools.append(self)
+
+    def finished(self) -> bool:  # as if inference took longer than the early exports
+        for result in self._pending.values():
+            result.wait()
+        return True
+
+    monkeypatch.setattr(parallel.Pending, "__init__", recorded)
+    monkeypatch.setattr(parallel.Pending, "finished", finished)
+    catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}))
+    result = build(catalogue, tmp_path / "out", ("nt",), site=False)
+    assert result.ok
+    early, later = pools
+    assert [len(pool._pool._pool) for pool in (early, later)] == [1, 1]
+    assert ended_before == [[], [True]], "the early exports' process ended before the later one was forked"
+    assert (tmp_path / "out" / "catalogue.nt").read_bytes() == catalogue.export("nt")
+
+
 def test_the_closure_is_cached_by_a_build_that_conforms_and_by_one_that_does_not(tmp_path: Path,
                                                                                  monkeypatch) -> None:
     """The build writes the inferred graph to the cache beside the exports, not on its longest
@@ -165,7 +203,7 @@ def test_the_closure_is_cached_by_a_build_that_conforms_and_by_one_that_does_not
     from railgraph.export import parallel
     from railgraph.settings import Settings
 
-    monkeypatch.setattr(parallel, "_default_workers", lambda *args, **kwargs: 1)  # the jobs wait for validation
+    monkeypatch.setattr(parallel, "_forked_workers", lambda *args, **kwargs: 0)  # the jobs wait for validation
 
     for conforming in (True, False):
         cache = tmp_path / f"cache-{conforming}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pytest
 
@@ -48,11 +50,46 @@ def test_exports_started_beside_other_work_are_collected_or_stopped(catalogue) -
 def test_exports_stay_in_this_process_where_memory_would_not_hold_two_more_copies(monkeypatch) -> None:
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(parallel, "_memory", lambda: (12 * 2**30, 20 * 2**30))  # 100,000 tools
-    assert parallel._default_workers(6) == 1
+    assert parallel._forked_workers(6) == 0
     monkeypatch.setattr(parallel, "_memory", lambda: (2 * 2**30, 20 * 2**30))  # 10,000 tools
-    assert parallel._default_workers(6) == 2
+    assert parallel._forked_workers(6) == 2
     monkeypatch.setattr(parallel, "_memory", lambda: (None, None))  # no /proc
-    assert parallel._default_workers(6) == 2
+    assert parallel._forked_workers(6) == 2
+
+
+def test_one_child_is_forked_beside_a_parent_that_works_meanwhile_where_two_would_not_fit(monkeypatch) -> None:
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "_memory", lambda: (7 * 2**30, 16 * 2**30))  # validating 100,000 tools
+    assert parallel._forked_workers(5) == 0, "the parent would only wait: the jobs run in it"
+    assert parallel._forked_workers(5, alongside=True) == 1
+    assert parallel._forked_workers(1) == 0
+    assert parallel._forked_workers(1, alongside=True) == 1
+    monkeypatch.setattr(parallel, "_memory", lambda: (14 * 2**30, 16 * 2**30))
+    assert parallel._forked_workers(5, alongside=True) == 0, "not even one copy fits"
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(parallel, "_memory", lambda: (1 * 2**30, 16 * 2**30))
+    assert parallel._forked_workers(5, alongside=True) == 0, "one core: a child would only take turns with the parent"
+
+
+def test_a_closed_pool_keeps_the_answers_it_gave_and_its_processes_end(catalogue) -> None:
+    jobs: dict[str, parallel.Task] = {"nt": lambda c: c.export("nt"), "pid": lambda c: os.getpid()}
+    with parallel.start(catalogue, jobs, workers=2) as pending:
+        while not pending.finished():
+            time.sleep(0.01)
+        children = [process.pid for process in pending._pool._pool]
+        pending.close()
+        assert not any(_alive(pid) for pid in children)
+        assert pending.output("nt") == catalogue.export("nt")
+        assert pending.output("pid") in children
+    pending.close()  # again, and on leaving the block: nothing more to stop
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="read from /proc")
@@ -80,8 +117,9 @@ def test_jobs_may_answer_any_value_that_pickles_beside_the_files(catalogue) -> N
 def test_workers_forked_before_the_parent_grows_leave_room_for_its_growth(monkeypatch) -> None:
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(parallel, "_memory", lambda: (4 * 2**30, 20 * 2**30))
-    assert parallel._default_workers(3) == 2  # 4 GiB x 2 children < 80 % of 20 GiB
-    assert parallel._default_workers(3, growth=2.5) == 1  # 4 GiB x (2 children + 2.5) > 16 GiB
+    assert parallel._forked_workers(3) == 2  # 4 GiB x 2 children < 80 % of 20 GiB
+    assert parallel._forked_workers(3, growth=2.5) == 0  # 4 GiB x (2 children + 2.5) > 16 GiB
+    assert parallel._forked_workers(3, growth=2.5, alongside=True) == 1  # 4 GiB x (1 child + 2.5) < 16 GiB
 
 
 def test_children_leave_the_cyclic_collector_off_and_the_parent_keeps_it(catalogue) -> None:

@@ -93,10 +93,12 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         entailed[_STATISTICS] = statistics_of
         entailed[_CLOSURE] = lambda c: c.remember_inferred()
-        with parallel.start(catalogue, asserted, growth=_STORE_GROWTH) as dumps:
+        with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             catalogue.infer(remember=False)  # the sources in the query store, with what they entail
-            with parallel.start(catalogue, entailed) as more:
+            if dumps.forked and dumps.finished():  # their answers are kept; the memory they held is
+                dumps.close()  # freed for the later exports' processes
+            with parallel.start(catalogue, entailed, alongside=True) as more:
                 step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
                 # made by a forked process beside inference; without one, validation makes them
                 # beside pyrudof, rather than this process before validation

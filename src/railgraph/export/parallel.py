@@ -42,17 +42,18 @@ def run(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = Non
 class Pending:
     """Exports being written in forked processes while this one goes on (see :func:`start`)."""
 
-    def __init__(self, catalogue: Catalogue, jobs: Mapping[str, Task], workers: int) -> None:
+    def __init__(self, catalogue: Catalogue, jobs: Mapping[str, Task], forked: int) -> None:
         self._jobs = dict(jobs)
         self._catalogue = catalogue
         self._pool: Any = None
+        self._closed = False
         self._pending: dict[str, Any] = {}  # name -> its AsyncResult, in the order dealt out
         self._done: dict[str, object] = {}  # answers of jobs run in this process
-        if workers > 1:
+        if forked > 0:
             global _FORKED
             _FORKED = (catalogue, list(jobs.items()))
             try:
-                self._pool = multiprocessing.get_context("fork").Pool(workers, initializer=_yield_to_parent)
+                self._pool = multiprocessing.get_context("fork").Pool(forked, initializer=_yield_to_parent)
                 self._pending = {name: self._pool.apply_async(_run_one, (index,))
                                  for index, name in enumerate(self._jobs)}
             finally:
@@ -79,45 +80,62 @@ class Pending:
             self._done[name] = self._jobs[name](self._catalogue)
         return self._done[name]
 
+    def finished(self) -> bool:
+        """Whether every forked job has answered (its answer is then kept once the workers end)."""
+        return all(result.ready() for result in self._pending.values())
+
+    def close(self) -> None:
+        """Stop the workers, whether or not their exports were collected: their processes end,
+        and with them the memory they hold. Answers already given are still there."""
+        if self._pool is not None and not self._closed:
+            self._closed = True
+            self._pool.terminate()
+            self._pool.join()
+
     def __enter__(self) -> Pending:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Stop the workers, whether or not their exports were collected."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+        self.close()
 
 
 def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = None, *,
-          growth: float = 0.0) -> Pending:
-    """Begin writing ``jobs`` in ``workers`` forked processes; use as a context manager, which
-    stops them at its end, and call :meth:`Pending.result` (or :meth:`Pending.outputs`, or
-    :meth:`Pending.output` for one job) inside it.
+          growth: float = 0.0, alongside: bool = False) -> Pending:
+    """Begin writing ``jobs`` in ``workers`` forked processes (one: in this process); use as a
+    context manager, which stops them at its end, and call :meth:`Pending.result` (or
+    :meth:`Pending.outputs`, or :meth:`Pending.output` for one job) inside it.
 
     The workers see the catalogue as it is now: what it has not yet computed (the inferred
-    triples, say), each child computes for itself. ``growth`` is how much this process will still
-    grow meanwhile, as a multiple of its present size (filling the store, say): by default, the
-    workers are forked only where memory holds them and that growth.
+    triples, say), each child computes for itself. By default, the workers are forked only where
+    memory holds them (see :func:`_forked_workers`): ``growth`` is how much this process will
+    still grow meanwhile, as a multiple of its present size (filling the store, say), and
+    ``alongside`` says that it works meanwhile (inferring, validating), so that one child alone
+    still pays.
     """
-    return Pending(catalogue, jobs, workers if workers is not None else _default_workers(len(jobs), growth))
+    forked = (workers if workers > 1 else 0) if workers is not None else _forked_workers(len(jobs), growth, alongside)
+    return Pending(catalogue, jobs, forked)
 
 
-def _default_workers(jobs: int, growth: float = 0.0) -> int:
-    """Two where fork is there, two cores are, and memory for two more copies of this process
-    (and for its ``growth``, a multiple of its size).
+def _forked_workers(jobs: int, growth: float = 0.0, alongside: bool = False) -> int:
+    """How many processes to fork for ``jobs`` (none: they run in this process): two where fork
+    is there, two cores are, and memory for two more copies of this process (and for its
+    ``growth``, a multiple of its size); one where memory holds one copy only and this process
+    works ``alongside`` it.
 
     A forked child shares its parent's memory only until it writes to it, and Python writes to
     every object it touches (reference counts), so each child may grow to the parent's size: at
     100,000 tools two children beside a 12 GiB parent ran a 24 GiB machine out of memory.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    workers = max(1, min(jobs, os.cpu_count() or 1, 2))
+    if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+        return 0
+    most = min(jobs, 2)
+    if most < 2 and not alongside:
+        return 0
     used, available = _memory()
-    if used is not None and available is not None and used * (workers + growth) > available * 0.8:
-        return 1
-    return workers
+    if used is None or available is None:
+        return most
+    fitting = [n for n in range(most, 0, -1) if used * (n + growth) <= available * 0.8 and (n > 1 or alongside)]
+    return fitting[0] if fitting else 0
 
 
 def _memory() -> tuple[int | None, int | None]:
