@@ -178,28 +178,10 @@ def test_the_catalogue_shapes_are_shared_out(catalogue) -> None:
     assert not any((s, SH.property, p) in part.pyshacl for s in targets for p in to_rudof)
 
 
-def test_pyrudof_validating_a_few_focus_nodes_at_a_time_reports_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = Graph().parse(data=WELL_FORMED, format="turtle")
-    shapes = Graph().parse(data=SHAPES, format="turtle")
-    expected = validation.validate(data, shapes)
-    chunks: list[int] = []
-    pyrudof_validate = validation_core.pyrudof.Rudof.validate_shacl
-
-    def counted(engine):  # type: ignore[no-untyped-def]
-        chunks.append(1)
-        return pyrudof_validate(engine)
-
-    monkeypatch.setattr(validation_core, "CHUNK", 1)
-    monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", counted)
-    fast = validation.validate_fast(data, shapes, workers=1)
-    assert len(chunks) == 3, "one run per focus node (good-one, Other-One, untitled)"
-    assert results(fast) == results(expected)
-    assert isomorphic(fast.graph, expected.graph)
-
-
 def test_each_chunk_is_checked_on_the_data_it_reads_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pyrudof holds, for each focus node, the triples along the shapes' paths from it and the
-    types sh:class checks, not the rest of the data; the report is pyshacl's."""
+    """pyrudof checks a chunk of focus nodes at a time, holding for each the triples along the
+    shapes' paths from it and the types sh:class checks, not the rest of the data; the report is
+    pyshacl's."""
     data = Graph().parse(data=WELL_FORMED, format="turtle")
     shapes = Graph().parse(data=SHAPES, format="turtle")
     expected = validation.validate(data, shapes)
@@ -213,6 +195,7 @@ def test_each_chunk_is_checked_on_the_data_it_reads_only(monkeypatch: pytest.Mon
     monkeypatch.setattr(validation_core, "CHUNK", 1)
     monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", recorded)
     fast = validation.validate_fast(data, shapes, workers=1)
+    assert len(held_by_call) == 3, "one run per focus node (good-one, Other-One, untitled)"
     assert results(fast) == results(expected)
     assert isomorphic(fast.graph, expected.graph)
     about = {frozenset(s for s in graph.subjects() if isinstance(s, URIRef)) for graph in held_by_call}
