@@ -3,9 +3,10 @@
 Each export reads the catalogue's store and sources and writes bytes (or, for a job that counts
 or describes, any value that pickles); none depends on another.
 Forked children inherit the catalogue as loaded so far (with its store, once it is filled)
-without copying it, and send back only what they wrote. Where fork is not available, one core is all there is, or memory would not
-hold the children, the exports are written one after the other in this process: the bytes are
-the same either way.
+without copying it, and send back only what they wrote. Where memory holds one child only, one
+is forked if this process works meanwhile (inferring, validating). Where fork is not available,
+one core is all there is, or memory would not hold a child, the exports are written one after
+the other in this process: the bytes are the same either way.
 """
 
 from __future__ import annotations
