@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -172,7 +172,8 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             latest = validation_cache.read(cache_dir, shapes_key) if cache_dir else None
             base = latest if latest is not None and latest.schema == schema else None
             parts = parts or [(None, lambda: validation_cache.dumped(store, ox.DefaultGraph()))]
-            with _Rudof() as rudof:
+            # pyrudof works in a thread of its own: it lets go of the GIL, so pyshacl goes on beside it
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="railgraph-rudof") as rudof:
                 find = partial(validation_focus.find_targets, data, canonical, store)
                 if cache_dir is None:
                     graph, _ = _check(data, store, canonical, find(), workers, rudof)
@@ -193,7 +194,7 @@ def report_of(results_graph: Graph, locate: Locator | None = None) -> Validation
 
 
 def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callable[..., validation_focus.Targets],
-                      workers: int | None, rudof: _Rudof, base: validation_cache.Snapshot | None,
+                      workers: int | None, rudof: ThreadPoolExecutor, base: validation_cache.Snapshot | None,
                       parts: Sequence[validation_cache.Part], known: dict[str, validation_cache.Fingerprints],
                       schema: str, cache_dir: Path, shapes_key: str, data_key: str | None) -> Graph:
     """The report of ``data``: the ``base`` snapshot's, with what changed since validated again.
@@ -231,30 +232,8 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callabl
     return graph
 
 
-class _Rudof:
-    """The thread pyrudof works in: it lets go of the GIL, so pyshacl goes on beside it."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="railgraph-rudof")
-
-    def check(self, store: ox.Store, data: Graph, part: validation_core.Split) -> Future[Graph]:
-        """pyrudof's report on ``part``."""
-        assert part.rudof is not None
-        return self._pool.submit(validation_core.run, store, data, part.rudof, part.rudof_targets)
-
-    def __enter__(self) -> _Rudof:
-        return self
-
-    def close(self) -> None:
-        """End the thread: pyshacl may fork next, and nothing should fork beside a thread."""
-        self._pool.shutdown()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focus.Targets,
-           workers: int | None, rudof: _Rudof, meanwhile: Callable[[], Any] = lambda: None) -> tuple[Graph, Any]:
+           workers: int | None, rudof: ThreadPoolExecutor, meanwhile: Callable[[], Any] = lambda: None) -> tuple[Graph, Any]:
     """The report on the focus nodes in ``targets``: core constraints that pyrudof checks exactly
     by pyrudof (:mod:`railgraph.validation_core`), the rest by pyshacl, its SPARQL constraints
     evaluated ahead on ``store`` (:mod:`railgraph.validation_sparql`); and what ``meanwhile``
@@ -267,15 +246,15 @@ def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focu
     typed = None if store_graph.reads(data, store) else data  # where "x"^^xsd:string may differ from "x"
     part = validation_core.split(shapes, targets, store, typed) if many else validation_core.Split(None, shapes, targets)
     if part.rudof is None:
-        rudof.close()
+        rudof.shutdown()  # pyshacl may fork next, and nothing should fork beside a thread
         return _by_pyshacl(data, store, part, _workers(workers, part.targets)), meanwhile()
-    core = rudof.check(store, data, part)
+    core = rudof.submit(validation_core.run, store, data, part.rudof, part.rudof_targets)
     rest = _by_pyshacl(data, store, part, 1)
     beside = meanwhile()
     try:
         return validation_focus.merge([core.result(), rest], shapes), beside
     except validation_core.Unmapped:
-        rudof.close()
+        rudof.shutdown()
         whole = validation_core.Split(None, shapes, targets)
         return _by_pyshacl(data, store, whole, _workers(workers, targets)), beside
 

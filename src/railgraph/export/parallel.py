@@ -129,13 +129,9 @@ def _forked_workers(jobs: int, growth: float = 0.0, alongside: bool = False) -> 
     """
     if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
         return 0
-    most = min(jobs, 2)
-    if most < 2 and not alongside:
-        return 0
     used, available = _memory()
-    if used is None or available is None:
-        return most
-    fitting = [n for n in range(most, 0, -1) if used * (n + growth) <= available * 0.8 and (n > 1 or alongside)]
+    fitting = [n for n in (2, 1) if n <= jobs and (n > 1 or alongside)
+               and (used is None or available is None or used * (n + growth) <= available * 0.8)]
     return fitting[0] if fitting else 0
 
 
