@@ -19,7 +19,8 @@ from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError, UsageError
 from railgraph.export import get_format, jsonld, serialize_statements
 from railgraph.export.framed import frame_input
-from railgraph.namespaces import INFERRED_GRAPH, ODRL, RDF, RG
+from railgraph.export.rdf import serialize_lines
+from railgraph.namespaces import INFERRED_GRAPH, ODRL, PREFIXES, RDF, RG
 from railgraph.settings import Settings
 from railgraph.terms import to_oxigraph
 
@@ -157,6 +158,28 @@ def test_inferred_ntriples_dumped_by_the_store_are_the_bytes_of_its_triples_writ
     assert lines.pop() == b"" and lines == sorted(set(lines)), "each line once, in order"
     assert set(lines) == set(ox.serialize(uncached.inferred_triples, format=ox.RdfFormat.N_TRIPLES).splitlines())
     assert dumped == serialize_statements(uncached.inferred_triples, get_format("nt"))
+
+
+def test_inferred_turtle_is_written_from_the_stores_dump_without_making_its_triples() -> None:
+    uncached = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": "none"}))  # dumped, not read back
+    dumped = uncached.export("ttl", inferred=True)
+    assert "inferred_triples" not in uncached.__dict__, "no inferred triple was made a Python object"
+    assert dumped == serialize_statements(uncached.inferred_triples, get_format("ttl"), PREFIXES)
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "rdfxml", "nt"])
+def test_an_ntriples_document_is_written_whatever_its_order_and_duplicates(fmt: str) -> None:
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in _statements()]
+    shuffled = ox.serialize(_shuffled(triples), format=ox.RdfFormat.N_TRIPLES)
+    written = serialize_lines(shuffled, get_format(fmt), {"ex": EX})
+    assert written == serialize_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), get_format(fmt), {"ex": EX})
+    read = {quad.triple for quad in ox.parse(written, format=OXIGRAPH_NAMES[fmt])}
+    assert read == set(triples), "the same triples, blank-node labels kept"
+
+
+def test_only_graph_formats_are_written_from_ntriples() -> None:
+    with pytest.raises(UsageError, match="choose one of nt, ttl, rdfxml"):
+        serialize_lines(b"", get_format("jsonld"))
 
 
 def test_unknown_format_is_a_usage_error(catalogue) -> None:

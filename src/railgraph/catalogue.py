@@ -23,7 +23,7 @@ from . import facets, guard, inference, licensing, loading, store_graph, validat
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, serialize, serialize_statements
 from .export.tables import render_tables
-from .export.rdf import load_context, sorted_lines
+from .export.rdf import load_context, serialize_lines, sorted_lines
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
@@ -503,9 +503,12 @@ class Catalogue:
             statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
         elif inferred and fmt.name != "jsonld":  # JSON-LD depends on the context file too
             store = self._reasoned  # inferred (or read back) first: the closure's key names the dump
-            dump = (lambda: sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED),
-                                         distinct=True)) \
-                if fmt.name == "nt" else (lambda: serialize_statements(self.inferred_triples, fmt, PREFIXES))
+
+            def dump() -> bytes:  # from the store's own dump: no triple is made a Python object
+                if fmt.name != "nt":  # from the sorted lines (cached, or written for the cache)
+                    return serialize_lines(self.export("nt", inferred=True), fmt, PREFIXES)
+                return sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED), distinct=True)
+
             return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
         elif inferred:
             statements = self.inferred_triples
