@@ -126,8 +126,8 @@ def test_children_leave_the_cyclic_collector_off_and_the_parent_keeps_it(catalog
     import gc
 
     jobs: dict[str, parallel.Task] = {"collecting": lambda c: gc.isenabled(), "again": lambda c: gc.isenabled()}
-    with parallel.start(catalogue, jobs, workers=2) as pending:
-        assert pending.outputs() == {"collecting": False, "again": False}
+    with parallel.start(catalogue, jobs, workers=2) as pending:  # each job asked alone: the
+        assert {name: pending.output(name) for name in jobs} == {"collecting": False, "again": False}  # children run them
     assert gc.isenabled()
 
 
@@ -151,3 +151,31 @@ def test_one_job_is_collected_while_the_others_go_on(catalogue, tmp_path, worker
         assert pending.output("first") == len(catalogue.sources)
         asked.touch()
         assert pending.outputs() == {"first": len(catalogue.sources), "slow": "done"}
+
+
+def test_the_parent_runs_the_jobs_no_child_has_begun_while_the_children_finish_theirs(catalogue, tmp_path) -> None:
+    import time
+
+    ran_here = tmp_path / "ran-here"
+
+    def waiting(name: str) -> parallel.Task:
+        def job(catalogue) -> str:  # begun by a child, ends once the parent has run the last job
+            (tmp_path / f"{name}-begun").touch()
+            deadline = time.monotonic() + 30
+            while not ran_here.exists():
+                if time.monotonic() > deadline:
+                    return "waited for"
+                time.sleep(0.01)
+            return "done"
+        return job
+
+    def last(catalogue) -> int:
+        ran_here.touch()
+        return os.getpid()
+
+    jobs: dict[str, parallel.Task] = {"a": waiting("a"), "b": waiting("b"), "last": last}
+    with parallel.start(catalogue, jobs, workers=2) as pending:
+        deadline = time.monotonic() + 30
+        while not all((tmp_path / f"{name}-begun").exists() for name in "ab") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pending.outputs() == {"a": "done", "b": "done", "last": os.getpid()}

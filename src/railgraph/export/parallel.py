@@ -6,7 +6,9 @@ Forked children inherit the catalogue as loaded so far (with its store, once it 
 without copying it, and send back only what they wrote. Where memory holds one child only, one
 is forked if this process works meanwhile (inferring, validating). Where fork is not available,
 one core is all there is, or memory would not hold a child, the exports are written one after
-the other in this process: the bytes are the same either way.
+the other in this process: the bytes are the same either way. Once this process asks for the
+answers, it takes the jobs no child has started yet, from the end of the queue, and runs them
+itself while the children work through it from the front.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ Task = Callable[["Catalogue"], object]
 #: How much lower the children's priority is than the parent's.
 _NICENESS = 10
 
-_FORKED: tuple[Catalogue, list[tuple[str, Task]]] | None = None
+_FORKED: tuple[Catalogue, list[tuple[str, Task]], Any] | None = None
+
+
+class _Taken:
+    """What a child answers for a job the parent has taken (see :meth:`Pending.outputs`)."""
 
 
 def run(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = None) -> dict[str, bytes]:
@@ -50,11 +56,14 @@ class Pending:
         self._closed = False
         self._pending: dict[str, Any] = {}  # name -> its AsyncResult, in the order dealt out
         self._done: dict[str, object] = {}  # answers of jobs run in this process
+        self._started: Any = None  # which jobs a process has begun, where children were forked
         if forked > 0:
             global _FORKED
-            _FORKED = (catalogue, list(jobs.items()))
+            context = multiprocessing.get_context("fork")
+            self._started = context.Array("b", len(self._jobs))
+            _FORKED = (catalogue, list(jobs.items()), self._started)
             try:
-                self._pool = multiprocessing.get_context("fork").Pool(forked, initializer=_yield_to_parent)
+                self._pool = context.Pool(forked, initializer=_yield_to_parent)
                 self._pending = {name: self._pool.apply_async(_run_one, (index,))
                                  for index, name in enumerate(self._jobs)}
             finally:
@@ -70,12 +79,20 @@ class Pending:
         return files_of(self.outputs())
 
     def outputs(self) -> dict[str, object]:
-        """Wait for the jobs (or run them here, without workers) and return each one's answer."""
+        """Wait for the jobs (or run them here, without workers) and return each one's answer.
+
+        First, the jobs no child has begun are run here, from the last one back until one a
+        child has begun (the children take them in order): this process would only wait."""
+        names = list(self._jobs) if self._pending else []
+        for index in reversed(range(len(names))):
+            if not _claim(self._started, index):
+                break
+            self._done[names[index]] = self._jobs[names[index]](self._catalogue)
         return {name: self.output(name) for name in self._jobs}
 
     def output(self, name: str) -> object:
         """Wait for the job ``name`` alone (or run it here, without workers) and return its answer."""
-        if name in self._pending:
+        if name in self._pending and name not in self._done:
             return self._pending[name].get()
         if name not in self._done:
             self._done[name] = self._jobs[name](self._catalogue)
@@ -166,8 +183,17 @@ def _yield_to_parent() -> None:
 
 def _run_one(index: int) -> object:
     assert _FORKED is not None
-    catalogue, named = _FORKED
-    return named[index][1](catalogue)
+    catalogue, named, started = _FORKED
+    return named[index][1](catalogue) if _claim(started, index) else _Taken()
+
+
+def _claim(started: Any, index: int) -> bool:
+    """Mark job ``index`` as begun by this process; False where another process began it."""
+    with started.get_lock():
+        if started[index]:
+            return False
+        started[index] = 1
+        return True
 
 
 def files_of(outputs: Mapping[str, object]) -> dict[str, bytes]:
