@@ -90,8 +90,9 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         asserted.update({name: _writing(staging, out, name, _export(fmt.name))
                          for fmt in early for name in [f"catalogue{fmt.extension}"]})
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
-        exports["inferred.ttl"] = lambda c: c.export("ttl", inferred=True)
-        exports["inferred.nt"] = lambda c: c.export("nt", inferred=True)
+        # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make
+        exports["inferred"] = lambda c: {"inferred.nt": c.export("nt", inferred=True),
+                                         "inferred.ttl": c.export("ttl", inferred=True)}
         exports["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         entailed[_STATISTICS] = statistics_of
