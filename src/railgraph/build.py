@@ -45,6 +45,8 @@ _STATISTICS = "statistics"
 _CLOSURE = "closure"
 #: The job that fingerprints the sources for the validation cache, beside inference.
 _FINGERPRINTS = "fingerprints"
+#: The job that writes the inferred graph's dumps.
+_INFERRED_DUMPS = "inferred"
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
@@ -90,11 +92,13 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         asserted.update({name: _writing(staging, out, name, _export(fmt.name))
                          for fmt in early for name in [f"catalogue{fmt.extension}"]})
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
-        # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make
-        exports["inferred"] = lambda c: {"inferred.nt": c.export("nt", inferred=True),
-                                         "inferred.ttl": c.export("ttl", inferred=True)}
-        exports["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
+        # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make
+        entailed[_INFERRED_DUMPS] = _writing_in_turn(staging, out, {
+            "inferred.nt": lambda c: c.export("nt", inferred=True),
+            "inferred.ttl": lambda c: c.export("ttl", inferred=True)})
+        exports["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
+        entailed["csv"] = _writing(staging, out, "csv", exports["csv"])
         entailed[_STATISTICS] = statistics_of
         entailed[_CLOSURE] = lambda c: c.remember_inferred()
         with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
@@ -119,7 +123,7 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
                            **more.outputs()}
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         written: dict[str, Written] = {}
-        for name in [*asserted, *exports]:
+        for name in [*asserted, *exports, _INFERRED_DUMPS]:
             if name != _FINGERPRINTS:
                 written.update(cast(dict[str, Written], outputs[name]))
         files = {"validation.json": report.to_json().encode("utf-8")}
@@ -159,6 +163,19 @@ def _writing(staging: Staging, out: Path, name: str, job: parallel.Job) -> paral
     def write(catalogue: Catalogue) -> dict[str, Written]:
         data = job(catalogue)
         return _write(staging.path, data if isinstance(data, dict) else {name: data}, out)
+
+    return write
+
+
+def _writing_in_turn(staging: Staging, out: Path, jobs: Mapping[str, parallel.Job]) -> parallel.Task:
+    """``jobs`` run one after the other by one process, each one's file written (and its bytes
+    let go) before the next is made (see :func:`_writing`)."""
+
+    def write(catalogue: Catalogue) -> dict[str, Written]:
+        written: dict[str, Written] = {}
+        for name, job in jobs.items():
+            written.update(_writing(staging, out, name, job)(catalogue))
+        return written
 
     return write
 
