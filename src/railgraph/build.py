@@ -45,8 +45,8 @@ _STATISTICS = "statistics"
 _CLOSURE = "closure"
 #: The job that fingerprints the sources for the validation cache, beside inference.
 _FINGERPRINTS = "fingerprints"
-#: The job that writes the inferred graph's dumps.
-_INFERRED_DUMPS = "inferred"
+#: The jobs that write the inferred graph's dumps, and the CSV tables.
+_INFERRED_DUMPS, _TABLES = "inferred", "csv"
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
@@ -97,8 +97,8 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         entailed[_INFERRED_DUMPS] = _writing_in_turn(staging, out, {
             "inferred.nt": lambda c: c.export("nt", inferred=True),
             "inferred.ttl": lambda c: c.export("ttl", inferred=True)})
-        exports["csv"] = lambda c: {f"csv/{name}": data for name, data in render_tables(c).items()}
-        entailed["csv"] = _writing(staging, out, "csv", exports["csv"])
+        entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
+                                                                   for name, data in render_tables(c).items()})
         entailed[_STATISTICS] = statistics_of
         entailed[_CLOSURE] = lambda c: c.remember_inferred()
         with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
@@ -123,7 +123,7 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
                            **more.outputs()}
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         written: dict[str, Written] = {}
-        for name in [*asserted, *exports, _INFERRED_DUMPS]:
+        for name in [*asserted, *exports, _INFERRED_DUMPS, _TABLES]:
             if name != _FINGERPRINTS:
                 written.update(cast(dict[str, Written], outputs[name]))
         files = {"validation.json": report.to_json().encode("utf-8")}

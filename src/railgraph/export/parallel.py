@@ -33,10 +33,6 @@ _NICENESS = 10
 _FORKED: tuple[Catalogue, list[tuple[str, Task]], Any] | None = None
 
 
-class _Taken:
-    """What a child answers for a job the parent has taken (see :meth:`Pending.outputs`)."""
-
-
 def run(catalogue: Catalogue, jobs: Mapping[str, Job], workers: int | None = None) -> dict[str, bytes]:
     """The files ``jobs`` write (a job named ``name`` gives ``name``'s bytes, or a dict of files).
 
@@ -184,7 +180,8 @@ def _yield_to_parent() -> None:
 def _run_one(index: int) -> object:
     assert _FORKED is not None
     catalogue, named, started = _FORKED
-    return named[index][1](catalogue) if _claim(started, index) else _Taken()
+    # a job the parent took (see Pending.outputs) is answered there: this answer is never read
+    return named[index][1](catalogue) if _claim(started, index) else None
 
 
 def _claim(started: Any, index: int) -> bool:
