@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -133,17 +134,10 @@ def test_children_leave_the_cyclic_collector_off_and_the_parent_keeps_it(catalog
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_one_job_is_collected_while_the_others_go_on(catalogue, tmp_path, workers: int) -> None:
-    import time
-
     asked = tmp_path / "first-collected"
 
     def slow(catalogue) -> str:  # ends only once the first job's answer was collected
-        deadline = time.monotonic() + 30
-        while not asked.exists():
-            if time.monotonic() > deadline:
-                return "waited for"
-            time.sleep(0.01)
-        return "done"
+        return "done" if _until(asked.exists) else "waited for"
 
     jobs: dict[str, parallel.Task] = {"first": lambda c: len(c.sources), "slow": slow}
     with parallel.start(catalogue, jobs, workers=workers) as pending:
@@ -154,19 +148,12 @@ def test_one_job_is_collected_while_the_others_go_on(catalogue, tmp_path, worker
 
 
 def test_the_parent_runs_the_jobs_no_child_has_begun_while_the_children_finish_theirs(catalogue, tmp_path) -> None:
-    import time
-
     ran_here = tmp_path / "ran-here"
 
     def waiting(name: str) -> parallel.Task:
         def job(catalogue) -> str:  # begun by a child, ends once the parent has run the last job
             (tmp_path / f"{name}-begun").touch()
-            deadline = time.monotonic() + 30
-            while not ran_here.exists():
-                if time.monotonic() > deadline:
-                    return "waited for"
-                time.sleep(0.01)
-            return "done"
+            return "done" if _until(ran_here.exists) else "waited for"
         return job
 
     def last(catalogue) -> int:
@@ -175,7 +162,15 @@ def test_the_parent_runs_the_jobs_no_child_has_begun_while_the_children_finish_t
 
     jobs: dict[str, parallel.Task] = {"a": waiting("a"), "b": waiting("b"), "last": last}
     with parallel.start(catalogue, jobs, workers=2) as pending:
-        deadline = time.monotonic() + 30
-        while not all((tmp_path / f"{name}-begun").exists() for name in "ab") and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert _until(lambda: all((tmp_path / f"{name}-begun").exists() for name in "ab")), "the children began"
         assert pending.outputs() == {"a": "done", "b": "done", "last": os.getpid()}
+
+
+def _until(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    """Whether ``condition`` came true within ``seconds`` (looked at every 10 ms)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
