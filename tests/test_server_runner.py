@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
+import pyoxigraph as ox
 import pytest
 
 from railgraph.errors import QueryLimitError
+from railgraph.namespaces import INFERRED_GRAPH
+from railgraph.server import worker
 from railgraph.server.runner import ProcessRunner
 
 DEADLINE = 2.0
@@ -80,3 +84,19 @@ def test_a_query_once_stopped_at_the_deadline_runs_alone(runner, loop) -> None:
     assert first == "deadline"
     assert sorted([one, other]) == ["busy", "deadline"]  # the second waited its turn, then gave up
     assert light == "ok"
+
+
+def test_a_worker_reads_the_asserted_and_inferred_triples_unless_the_query_names_its_dataset() -> None:
+    store = ox.Store()
+    subject, predicate = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    store.add(ox.Quad(subject, predicate, ox.Literal("asserted")))
+    store.add(ox.Quad(subject, predicate, ox.Literal("inferred"), ox.NamedNode(str(INFERRED_GRAPH))))
+
+    def values(text: str, default_graphs: tuple[str, ...] = ()) -> list[str]:
+        body = worker.answer(store, worker.Job(text, JSON, 10, default_graphs))
+        return sorted(row["o"]["value"] for row in json.loads(body)["results"]["bindings"])
+
+    query = "SELECT ?o {} WHERE {{ ?s ?p ?o }}"
+    assert values(query.format("")) == ["asserted", "inferred"]
+    assert values(query.format(f"FROM <{INFERRED_GRAPH}>")) == ["inferred"]
+    assert values(query.format(""), default_graphs=(str(INFERRED_GRAPH),)) == ["inferred"]

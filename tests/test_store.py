@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Literal, URIRef
 
+from railgraph import catalogue as catalogue_module
 from railgraph import inference
 from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
+from railgraph.namespaces import INFERRED_GRAPH
 from railgraph.settings import Settings
-from railgraph.store import DIGEST_FILE, OxigraphStore, RdflibStore, bind_values
+from railgraph.store import (DIGEST_FILE, LAYOUT, OxigraphStore, RdflibStore, bind_values, count_triples,
+                             names_dataset, union_quads, union_query)
 
 from .conftest import BIGCODE, ROOT
 
@@ -202,3 +206,56 @@ def test_a_catalogue_reopened_unchanged_reads_its_inferred_graph_back(tmp_path: 
     second.__dict__["dataset"] = None  # the store is made from the sources, never from rdflib graphs
     assert len(second.inferred_triples) == len(first.inferred_triples)
     assert sorted(str(row) for row in second.query("entries-by-kind")) == expected
+
+
+def test_the_inferred_triples_are_kept_once_in_their_own_graph(catalogue) -> None:
+    store = catalogue.oxstore
+    inferred = ox.NamedNode(str(INFERRED_GRAPH))
+    triples = [quad.triple for quad in store.quads_for_pattern(None, None, None, inferred)]
+    assert triples
+    assert not any(ox.Quad(t.subject, t.predicate, t.object) in store for t in triples), \
+        "no inferred triple is copied into the default graph, nor asserted"
+    asserted = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert count_triples(store) == asserted + len(triples)
+
+
+def test_a_query_reads_the_asserted_and_the_inferred_triples(catalogue) -> None:
+    store = catalogue.oxstore
+    inferred = next(iter(store.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH)))))
+    ask = f"ASK {{ {inferred.subject} {inferred.predicate} {inferred.object} }}"
+    assert not store.query(ask), "the store's own default graph holds the asserted triples only"
+    assert union_query(store, ask)
+    assert catalogue.query(ask).askAnswer
+    assert inferred.triple in {quad.triple for quad in union_quads(store, inferred.subject, inferred.predicate)}
+
+
+def test_a_query_naming_its_dataset_keeps_it() -> None:
+    store = ox.Store()
+    subject, predicate = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    store.add(ox.Quad(subject, predicate, ox.Literal("asserted")))
+    store.add(ox.Quad(subject, predicate, ox.Literal("other"), ox.NamedNode("http://example.org/g")))
+    text = "SELECT ?o {} WHERE {{ ?s ?p ?o }}"
+    assert [row["o"].value for row in union_query(store, text.format(""))] == ["asserted"]
+    assert [row["o"].value for row in union_query(store, text.format("FROM <http://example.org/g>"))] == ["other"]
+    assert list(union_query(store, text.format("FROM NAMED <http://example.org/g>"))) == [], \
+        "FROM NAMED alone leaves an empty default graph"
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", True),
+    ("select * from named <http://example.org/g> { graph ?g { ?s ?p ?o } }", True),
+    ("SELECT ?from WHERE { ?s ex:from ?from }", False),
+    ('SELECT * WHERE { ?s ?p "FROM" } # FROM <http://example.org/g>', False),
+    ("SELECT * WHERE { ?s <http://example.org/FROM> ?o }", False),
+])
+def test_a_dataset_clause_is_told_from_the_same_word_elsewhere(text: str, names: bool) -> None:
+    assert names_dataset(text) is names
+
+
+def test_an_on_disk_store_of_another_layout_is_rebuilt(tmp_path: Path, monkeypatch) -> None:
+    settings = Settings.resolve({"store": str(tmp_path / "store"), "cache_dir": str(tmp_path / "cache")})
+    Catalogue.load(ROOT, settings=settings).store
+    digest = (tmp_path / "store" / DIGEST_FILE).read_text()
+    monkeypatch.setattr(catalogue_module, "LAYOUT", LAYOUT - 1)  # a store written by an earlier version
+    Catalogue.load(ROOT, settings=settings).store
+    assert (tmp_path / "store" / DIGEST_FILE).read_text() != digest

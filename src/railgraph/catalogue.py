@@ -29,7 +29,7 @@ from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
 from .resources import find_root
 from .settings import Settings
-from .store import OxigraphStore, QueryStore, RdflibStore, count_triples, stored_digest
+from .store import LAYOUT, OxigraphStore, QueryStore, RdflibStore, count_triples, stored_digest, union_quads
 from .terms import to_oxigraph
 from ._version import __version__
 
@@ -44,7 +44,6 @@ ENTRY_KINDS: dict[str, URIRef] = {
 }
 
 _TYPE = ox.NamedNode(str(RDF.type))
-_DEFAULT = ox.DefaultGraph()
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 
 #: Licence properties that identify a licence besides its IRI.
@@ -111,8 +110,8 @@ class Catalogue:
 
     @cached_property
     def _memory_store(self) -> ox.Store:
-        """:attr:`oxstore` in memory: each source in its named graph, the inferred graph, and
-        their union as the default graph."""
+        """:attr:`oxstore` in memory: each source in its named graph, their union as the default
+        graph, and the inferred graph."""
         store = ox.Store()
         store.bulk_extend(self._source_quads())
         for source in self.sources:
@@ -314,17 +313,17 @@ class Catalogue:
         if self.settings["query_engine"] == "rdflib":
             return RdflibStore(self.dataset)
         if self.settings["store"]:
-            digest = hashlib.sha256(f"{self.source_digest()} {__version__}".encode()).hexdigest()
+            digest = hashlib.sha256(f"{self.source_digest()} {__version__} {LAYOUT}".encode()).hexdigest()
             return OxigraphStore.on_disk(Path(self.settings["store"]), digest,
                                          lambda: self._memory_store.dump(format=ox.RdfFormat.N_QUADS))
         return OxigraphStore(self._memory_store)
 
     @property
     def oxstore(self) -> ox.Store:
-        """The catalogue in pyoxigraph: one named graph per source, the inferred graph
-        (:data:`~railgraph.namespaces.INFERRED_GRAPH`), and as the default graph their union (a set).
-
-        The asserted triples are those of the named graphs other than the inferred one.
+        """The catalogue in pyoxigraph: one named graph per source, their union (a set) as the
+        default graph, and the inferred graph (:data:`~railgraph.namespaces.INFERRED_GRAPH`),
+        which holds none of the asserted triples. A query over both reads
+        :data:`~railgraph.store.QUERY_GRAPHS` as its default graph (see :func:`~railgraph.store.union_query`).
         """
         store = self.store
         return store.store if isinstance(store, OxigraphStore) else self._memory_store
@@ -364,13 +363,13 @@ class Catalogue:
         store = self.oxstore
         for kind, cls in ENTRY_KINDS.items():
             names: dict[str, URIRef] = {}
-            for subject in sorted({q.subject.value for q in store.quads_for_pattern(None, _TYPE, to_oxigraph(cls), _DEFAULT)
+            for subject in sorted({q.subject.value for q in union_quads(store, None, _TYPE, to_oxigraph(cls))
                                    if isinstance(q.subject, ox.NamedNode)}):
                 names[subject] = URIRef(subject)
                 names.setdefault(subject.rsplit("/", 1)[-1], URIRef(subject))
                 if kind == "licence":
                     for prop in LICENCE_IDENTIFIERS:
-                        for quad in store.quads_for_pattern(ox.NamedNode(subject), to_oxigraph(prop), None, _DEFAULT):
+                        for quad in union_quads(store, ox.NamedNode(subject), to_oxigraph(prop)):
                             names.setdefault(quad.object.value, URIRef(subject))
             index[kind] = names
         return index
@@ -547,7 +546,7 @@ class Catalogue:
         store = self.oxstore
 
         def instances(cls: URIRef) -> int:
-            return sum(1 for _ in store.quads_for_pattern(None, _TYPE, to_oxigraph(cls), _DEFAULT))
+            return sum(1 for _ in union_quads(store, None, _TYPE, to_oxigraph(cls)))
 
         entries = {kind: instances(cls) for kind, cls in ENTRY_KINDS.items()}
         entries["responsible-ai-licence"] = instances(RG.ResponsibleAILicence)

@@ -32,6 +32,7 @@ from .atomic import write_file_atomically
 from .errors import InputError
 from .namespaces import DCAT, DCTERMS, OWL, RG, SKOS
 from .status import DEPRECATED
+from .store import union_query
 from .terms import to_oxigraph
 
 #: Facet key (the concept scheme's name) -> the property that holds it.
@@ -150,7 +151,7 @@ class FacetIndex:
 
         def rows(query: str) -> list[tuple[str, ...]]:
             return [tuple(None if term is None else term.value for term in solution)
-                    for solution in graph.query(_PREFIXES + query)]
+                    for solution in union_query(graph, _PREFIXES + query)]
 
         labels = dict(rows("SELECT ?c ?l WHERE { ?c skos:prefLabel ?l }"))
         schemes: dict[str, set[str]] = defaultdict(set)

@@ -47,7 +47,7 @@ def infer(asserted: Graph) -> Graph:
 
 
 def infer_into(store: ox.Store, graph: ox.NamedNode, cache_dir: Path | None = None) -> None:
-    """Add what OWL 2 RL entails from the default graph of ``store`` to it and to ``graph``.
+    """Add what OWL 2 RL entails from the default graph of ``store``, and it does not hold, to ``graph``.
 
     The fast pass of :mod:`railgraph.reasoning` where the ontology allows it, else owlrl; then
     what is not informative (see :func:`_is_informative`) is taken out again. With ``cache_dir``,
@@ -63,7 +63,7 @@ def infer_into(store: ox.Store, graph: ox.NamedNode, cache_dir: Path | None = No
     reference = infer_with_owlrl((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
                                  for q in quads)  # type: ignore[misc]
     triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in reference]
-    store.extend([ox.Quad(t.subject, t.predicate, t.object, name) for t in triples for name in (default, graph)])
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
 
 
 def closed_schema(schema: Graph, cache_dir: Path) -> Graph:
@@ -108,7 +108,7 @@ def _drop_uninformative(store: ox.Store, graph: ox.NamedNode) -> None:
               for predicates, condition in by_predicate]
     if vocabulary:
         wheres.append(f"VALUES ?s {{ {' '.join(map(str, vocabulary))} }} GRAPH {graph} {{ ?s ?p ?o }}")
-    store.update(" ;\n".join(f"DELETE {{ ?s ?p ?o . GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {where} }}"
+    store.update(" ;\n".join(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {where} }}"
                               for where in wheres))
 
 
@@ -167,7 +167,6 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
         store.update(f"DROP SILENT GRAPH {graph}")  # not cached yet, or a damaged file: infer again
         cached.unlink(missing_ok=True)  # and write it anew
     else:
-        store.update(f"ADD {graph} TO DEFAULT")
         os.utime(cached)  # the most recently used closure is the last one pruned
         return name
     infer_into(store, graph, cache_dir)

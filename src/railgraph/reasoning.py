@@ -139,42 +139,48 @@ def schema_in(store: ox.Store) -> Graph:
 
 
 def apply_in(store: ox.Store, into: ox.NamedNode, close: Callable[[Graph], Graph] = close_schema) -> None:
-    """Add what the supported axioms entail from the default graph of ``store`` to it, and to the
-    named graph ``into``, each new triple once.
+    """Add what the supported axioms entail from the default graph of ``store`` to the named
+    graph ``into``: each triple neither graph holds yet, once.
 
     The rules run as SPARQL updates inside pyoxigraph, so no triple of the data passes through
-    Python. owlrl closes the schema, and its new triples are added. The property rules (super-
-    properties, inverses and symmetry, transitivity, two-step chains) then run in rounds; after
-    the first, a rule runs again only for the predicates that the previous round could have
-    added triples of (a rule that added nothing adds none of its predicates). Last, the typing
-    rules (domains, ranges, then superclasses, all closed by owlrl) run once, which is all they
-    need, unless rdf:type is itself the key of a property rule: then they run in the rounds.
-    ``close`` closes the schema (:func:`close_schema`, or a cache of its answers).
+    Python; each reads its triples from both graphs. owlrl closes the schema, and its new triples
+    are added. The property rules (superproperties, inverses and symmetry, transitivity, two-step
+    chains) then run in rounds; after the first, a rule runs again only for the predicates that
+    the previous round could have added triples of (a rule that added nothing adds none of its
+    predicates; a transitive property's rule joins two of its triples, so it runs until the paths
+    it joins are complete). Last, the typing rules (domains, ranges, then superclasses, all closed
+    by owlrl) run once, which is all they need, unless rdf:type is itself the key of a property
+    rule: then they run in the rounds. ``close`` closes the schema (:func:`close_schema`, or a
+    cache of its answers).
     """
     closed = close(schema_in(store))
     index = Schema(closed)
     schema_quads = [ox.Quad(*(to_oxigraph(term) for term in triple)) for triple in closed]
-    added = [quad for quad in schema_quads if quad not in store]
-    store.extend([*added, *(ox.Quad(q.subject, q.predicate, q.object, into) for q in added)])
+    store.extend([ox.Quad(q.subject, q.predicate, q.object, into) for q in schema_quads if q not in store])
+
+    def held(pattern: str) -> str:
+        return _held(pattern, into)
 
     chains = {(first, second, result) for first, pairs in index.chains.items() for second, result in pairs}
     property_rules = [
-        _Rule("?s ?x ?o .", {p: ("?s {key} ?o .", values) for p, values in index.superproperties.items()}),
-        _Rule("?o ?x ?s .", {p: ("?s {key} ?o . FILTER(!isLiteral(?o))", values)
+        _Rule("?s ?x ?o .", {p: (held("?s {key} ?o ."), values) for p, values in index.superproperties.items()}),
+        _Rule("?o ?x ?s .", {p: (held("?s {key} ?o .") + " FILTER(!isLiteral(?o))", values)
                              for p, values in index.inverses.items()}),
-        *(_Rule("?s ?x ?o .", {p: ("?s {key}+ ?o .", {p})}) for p in index.transitive),
-        *(_Rule("?s ?x ?o .", {step: (f"?s {to_oxigraph(first)} ?m . ?m {to_oxigraph(second)} ?o .", {result})
+        *(_Rule("?s ?x ?o .", {p: (held("?s {key} ?m .") + held("?m {key} ?o ."), {p})}, closed_under_itself=False)
+          for p in index.transitive),
+        *(_Rule("?s ?x ?o .", {step: (held(f"?s {to_oxigraph(first)} ?m .") + held(f"?m {to_oxigraph(second)} ?o ."),
+                                      {result})
                                for step in (first, second)}, closed_under_itself=False)
           for first, second, result in chains),
     ]
     superclasses = " ".join(f"({to_oxigraph(c)} {to_oxigraph(d)})"
                             for c, values in sorted(index.superclasses.items()) for d in sorted(values))
     type_rules = [
-        _Rule("?s a ?x .", {p: ("?s {key} ?o .", values) for p, values in index.domains.items()}, adds=_TYPE),
-        _Rule("?o a ?x .", {p: ("?s {key} ?o . FILTER(!isLiteral(?o))", values) for p, values in index.ranges.items()},
-              adds=_TYPE),
-        _Rule("?s a ?x .", {_TYPE: (f"VALUES (?c ?x) {{ {superclasses} }} ?s a ?c .", set())} if superclasses else {},
-              adds=_TYPE),
+        _Rule("?s a ?x .", {p: (held("?s {key} ?o ."), values) for p, values in index.domains.items()}, adds=_TYPE),
+        _Rule("?o a ?x .", {p: (held("?s {key} ?o .") + " FILTER(!isLiteral(?o))", values)
+                            for p, values in index.ranges.items()}, adds=_TYPE),
+        _Rule("?s a ?x .", {_TYPE: (f"VALUES (?c ?x) {{ {superclasses} }} " + held("?s a ?c ."), set())}
+              if superclasses else {}, adds=_TYPE),
     ]
     if any(_TYPE in rule.patterns for rule in property_rules):
         property_rules, type_rules = property_rules + type_rules, []
@@ -228,13 +234,20 @@ class _Rule:
         if self.adds is not None:  # a typing rule: many triples give each node its type, check it once
             node = self.template.split()[0]
             union = f"SELECT DISTINCT {node} ?x WHERE {{ {union} }}"
-        where = f"{{ {{ {union} }} FILTER NOT EXISTS {{ {self.template} }} }}"
+        where = (f"{{ {{ {union} }} FILTER NOT EXISTS {{ {self.template} }} "
+                 f"FILTER NOT EXISTS {{ GRAPH {into} {{ {self.template} }} }} }}")
         if tell and not store.query(f"ASK {where}"):  # stops at the first new triple, where counting would not
             return set()
-        store.update(f"INSERT {{ {self.template} GRAPH {into} {{ {self.template} }} }} WHERE {where}")
+        store.update(f"INSERT {{ GRAPH {into} {{ {self.template} }} }} WHERE {where}")
         if not tell:
             return set()
         return {self.adds} if self.adds is not None else {v for key in keys for v in self.patterns[key][1]}
+
+
+def _held(pattern: str, into: ox.NamedNode) -> str:
+    """A group matching the triple ``pattern`` among the asserted triples (the default graph) or
+    those inferred so far (the graph ``into``), which hold no triple twice."""
+    return f"{{ {{ {pattern} }} UNION {{ GRAPH {into} {{ {pattern} }} }} }}"
 
 
 def _terms(values: Iterable[Node]) -> str:

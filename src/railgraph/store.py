@@ -1,11 +1,13 @@
 """The embedded query store: pyoxigraph, in memory or on disk, answering the catalogue's SPARQL.
 
-The catalogue's named graphs (one per source file, plus the inferred graph) and, as the default
-graph, their union are loaded in one N-Quads document, so blank nodes shared between graphs stay
-shared. Queries see that union as their default graph: a set, as an RDF merge is, so a triple
+The store holds the catalogue's named graphs (one per source file, plus the inferred graph) and,
+as its default graph, the union of the sources' graphs: a set, as an RDF merge is, so a triple
 stated in two files (a hand-modelled licence and its register entry) is one triple, as rdflib
-answers (pyoxigraph's own union of named graphs would count it twice). rdflib stays available as the
-reference engine (:class:`RdflibStore`); a test requires both to answer every named query alike.
+answers (pyoxigraph's own union of named graphs would count it twice). The inferred graph holds
+none of the asserted triples and is kept once: a query's default graph is the store's default
+graph and the inferred graph together (:data:`QUERY_GRAPHS`, :func:`union_query`,
+:func:`union_quads`). rdflib stays available as the reference engine (:class:`RdflibStore`); a
+test requires both to answer every named query alike.
 
 On disk (``--store PATH``), the store is written into a fresh folder and swapped in with a rename,
 and a sidecar file records the digest of the sources it holds, so a later run over unchanged
@@ -15,7 +17,7 @@ sources reopens it without loading anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -27,9 +29,16 @@ from rdflib.term import Identifier, Node
 
 from .atomic import replace_folder
 from .errors import InputError
+from .namespaces import INFERRED_GRAPH
 from .terms import to_oxigraph, to_rdflib
 
 DIGEST_FILE = "railgraph-sources.sha256"
+#: How the store lays the catalogue out (part of an on-disk store's digest): 2 keeps the inferred
+#: triples in their graph only, where 1 copied them into the default graph too.
+LAYOUT = 2
+#: The graphs a query's default graph is made of: the asserted triples (the store's default
+#: graph) and the inferred ones (none of them asserted, so the two hold no triple twice).
+QUERY_GRAPHS: list[ox.DefaultGraph | ox.NamedNode] = [ox.DefaultGraph(), ox.NamedNode(str(INFERRED_GRAPH))]
 
 #: The query engines a catalogue can answer with; the first is the default.
 ENGINES = ("oxigraph", "rdflib")
@@ -75,14 +84,34 @@ class OxigraphStore:
     def query(self, text: str, bindings: Mapping[str, Identifier]) -> Result:
         if bindings:
             text = bind_values(text, bindings)
-        answer = self.store.query(text)
-        return to_rdflib_result(answer)
+        return to_rdflib_result(union_query(self.store, text))
+
+
+def union_query(store: ox.Store, text: str) -> object:
+    """pyoxigraph's answer to the SPARQL ``text`` over the asserted and the inferred triples, or
+    over the dataset it names (``FROM``, ``FROM NAMED``), which a default graph given to
+    pyoxigraph would override."""
+    if names_dataset(text):
+        return store.query(text)
+    return store.query(text, default_graph=QUERY_GRAPHS)
+
+
+def names_dataset(text: str) -> bool:
+    """Whether the SPARQL query ``text`` has a ``FROM`` or ``FROM NAMED`` clause."""
+    return _FROM.search(_blank_out(text, iris=True)) is not None
+
+
+def union_quads(store: ox.Store, subject: ox.NamedNode | ox.BlankNode | None = None,
+                predicate: ox.NamedNode | None = None, obj: object = None) -> Iterator[ox.Quad]:
+    """The asserted, then the inferred quads of ``store`` matching the pattern (each triple once)."""
+    for graph in QUERY_GRAPHS:
+        yield from store.quads_for_pattern(subject, predicate, obj, graph)  # type: ignore[arg-type]
 
 
 def count_triples(store: ox.Store, graph: ox.NamedNode | None = None) -> int:
-    """The triples of the default graph of ``store`` (or of ``graph``), counted by the store."""
+    """The asserted and inferred triples of ``store`` (or those of ``graph``), counted by the store."""
     pattern = "?s ?p ?o" if graph is None else f"GRAPH {graph} {{ ?s ?p ?o }}"
-    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+    answer = union_query(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
     assert isinstance(answer, ox.QuerySolutions)
     count = next(iter(answer))["n"]
     assert isinstance(count, ox.Literal)
@@ -124,6 +153,7 @@ def bind_values(text: str, bindings: Mapping[str, Identifier]) -> str:
 
 _STRINGS_AND_COMMENTS = (r'"""[\s\S]*?"""' r"|'''[\s\S]*?'''"
                          r'|"(?:\\.|[^"\\\n])*"' r"|'(?:\\.|[^'\\\n])*'" r"|#[^\n]*")
+_FROM = re.compile(r"(?<![?$:\w])FROM(?![\w:-])", re.IGNORECASE)
 _NOT_CODE = {True: re.compile(_STRINGS_AND_COMMENTS + r'|<[^<>"{}|^`\\\s]*>'),
              False: re.compile(_STRINGS_AND_COMMENTS)}
 

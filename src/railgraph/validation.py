@@ -35,6 +35,7 @@ from rdflib.term import Node
 
 from . import store_graph, validation_cache, validation_core, validation_focus, validation_sparql
 from .errors import ShapesError
+from .store import QUERY_GRAPHS
 from .namespaces import SH
 
 
@@ -144,13 +145,14 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
     ``source_digest`` names the data (e.g. :meth:`railgraph.catalogue.Catalogue.source_digest`)
     so that unchanged data is recognised without reading it. ``workers`` processes share the
     focus nodes; by default two where the machine has them and the work is large enough to pay.
-    ``store`` may hold ``data`` already: a pyoxigraph store whose default graph is ``data``, its
+    ``store`` may hold ``data`` already: a pyoxigraph store whose :data:`~railgraph.store.QUERY_GRAPHS`
+    hold ``data``, its
     blank nodes labelled alike (as :func:`railgraph.validation_focus.load_store` makes it).
     ``parts`` split the data into graphs whose fingerprints are remembered by their keys (the
     sources), so that after a change only the changed ones are read again, and graphs kept apart
     in the cache (the inferred graph, see :class:`railgraph.validation_cache.Kept`), of which
-    only the lines that changed are read; without them the whole default graph of ``store`` is
-    one part, read every time. ``fingerprints`` are those of parts made ahead, by their keys (see
+    only the lines that changed are read; without them the asserted and inferred triples of
+    ``store`` are one part, read every time. ``fingerprints`` are those of parts made ahead, by their keys (see
     :meth:`railgraph.catalogue.Catalogue.source_fingerprints`): they are not made again.
     Shapes whose targets cannot be found ahead (custom target types, SHACL rules) get
     :func:`validate`.
@@ -171,7 +173,8 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             schema = validation_cache.schema_digest(data)
             latest = validation_cache.read(cache_dir, shapes_key) if cache_dir else None
             base = latest if latest is not None and latest.schema == schema else None
-            parts = parts or [(None, lambda: validation_cache.dumped(store, ox.DefaultGraph()))]
+            parts = parts or [(None, lambda: (line for graph in QUERY_GRAPHS
+                                              for line in validation_cache.dumped(store, graph)))]
             # pyrudof works in a thread of its own: it lets go of the GIL, so pyshacl goes on beside it
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="railgraph-rudof") as rudof:
                 find = partial(validation_focus.find_targets, data, canonical, store)

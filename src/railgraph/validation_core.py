@@ -38,6 +38,7 @@ from rdflib.term import Node
 
 from . import validation_focus
 from .namespaces import SH
+from .store import union_quads, union_query
 from .terms import to_rdflib
 
 #: Core constraint parameters for which pyrudof reports what pyshacl reports.
@@ -211,12 +212,11 @@ class Paths:
 
 
 def read(store: ox.Store, paths: Paths, focus: Iterable[URIRef]) -> set[ox.Triple]:
-    """The triples of the default graph of ``store`` that checking shapes with these ``paths`` on
+    """The asserted and inferred triples of ``store`` that checking shapes with these ``paths`` on
     ``focus`` reads: those along the paths from each focus node, the types of the values (and,
     where a node shape checks it, of the focus nodes) that ``sh:class`` checks, and the class
     hierarchy. Nothing else: pyrudof's time per focus node grows with the data it holds."""
-    default = ox.DefaultGraph()
-    found = {quad.triple for quad in store.quads_for_pattern(None, _SUBCLASS, None, default)}
+    found = {quad.triple for quad in union_quads(store, None, _SUBCLASS)}
     typed: set[ox.NamedNode | ox.BlankNode] = set()
 
     def walk(value: ox.NamedNode | ox.BlankNode | ox.Literal, rest: tuple[ox.NamedNode, ...], checks_class: bool) -> None:
@@ -226,7 +226,7 @@ def read(store: ox.Store, paths: Paths, focus: Iterable[URIRef]) -> set[ox.Tripl
             if checks_class:
                 typed.add(value)
             return
-        for quad in store.quads_for_pattern(value, rest[0], None, default):
+        for quad in union_quads(store, value, rest[0]):
             found.add(quad.triple)
             walk(quad.object, rest[1:], checks_class)
 
@@ -236,19 +236,19 @@ def read(store: ox.Store, paths: Paths, focus: Iterable[URIRef]) -> set[ox.Tripl
         subject = ox.NamedNode(str(node))
         if paths.own_types:
             typed.add(subject)
-        for quad in store.quads_for_pattern(subject, None, None, default):
+        for quad in union_quads(store, subject):
             ways = forward.get(quad.predicate)
             if ways:
                 found.add(quad.triple)
                 for rest, checks_class in ways:
                     walk(quad.object, rest, checks_class)
         for predicate, ways in backward.items():
-            for quad in store.quads_for_pattern(None, predicate, subject, default):
+            for quad in union_quads(store, None, predicate, subject):
                 found.add(quad.triple)
                 for rest, checks_class in ways:
                     walk(quad.subject, rest, checks_class)
     for value in typed:
-        found.update(quad.triple for quad in store.quads_for_pattern(value, _TYPE, None, default))
+        found.update(quad.triple for quad in union_quads(store, value, _TYPE))
     return found
 
 
@@ -318,7 +318,7 @@ def _well_formed(store: ox.Store, datatype: Node, predicate: Node | None) -> boo
     if datatype in (RDF.langString, RDFS.Literal, RDFS.Datatype):  # pyshacl's special cases
         return False
     verb = "?p" if predicate is None else f"<{predicate}>"
-    found = store.query(f"SELECT DISTINCT ?o WHERE {{ ?s {verb} ?o FILTER (DATATYPE(?o) = <{datatype}>) }}")
+    found = union_query(store, f"SELECT DISTINCT ?o WHERE {{ ?s {verb} ?o FILTER (DATATYPE(?o) = <{datatype}>) }}")
     assert isinstance(found, ox.QuerySolutions)
     return all(_accepted(to_rdflib(row["o"]), URIRef(str(datatype))) for row in found)
 

@@ -28,7 +28,7 @@ from rdflib.term import Node
 
 from . import validation_sparql
 from .namespaces import SH
-from .store import to_oxigraph, to_rdflib
+from .store import to_oxigraph, to_rdflib, union_query
 
 #: Focus nodes per shape.
 Targets = dict[Node, set[Node]]
@@ -131,7 +131,7 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet
                 kinds = set(data.transitive_subjects(RDFS.subClassOf, cls))
                 found.update(node for node, held in types.items() if not held.isdisjoint(kinds))
             elif isinstance(cls, URIRef):
-                answer = store.query(f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS.subClassOf}>* <{cls}> }}")
+                answer = union_query(store, f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS.subClassOf}>* <{cls}> }}")
                 found.update(to_rdflib(row["this"]) for row in answer)  # type: ignore[union-attr]
             else:  # a blank node cannot be named in a query
                 for each in data.transitive_subjects(RDFS.subClassOf, cls):
@@ -143,7 +143,7 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet
             found.update(data.objects(None, predicate))
         for query in queries:
             text = query.apply_prefixes(query.select_text)
-            answer = store.query(_asked_about(text, among) if among is not None else text)
+            answer = union_query(store, _asked_about(text, among) if among is not None else text)
             found.update(to_rdflib(row["this"]) for row in answer)
         targets[shape.node] = found if among is None else \
             {node for node in found if node in among or isinstance(node, Literal)}

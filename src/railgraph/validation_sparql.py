@@ -39,6 +39,7 @@ from rdflib.term import Node
 
 from . import store_graph
 from .namespaces import SH
+from .store import union_query
 from .terms import to_oxigraph, to_rdflib
 
 #: Variables pyshacl pre-binds that a set-wise query joins with VALUES.
@@ -154,7 +155,7 @@ class AnsweringGraph(Graph):
 
 
 def _run(store: ox.Store, text: str, nodes: set[Node], into: Answer) -> None:
-    solutions = store.query(text)
+    solutions = union_query(store, text)
     assert isinstance(solutions, ox.QuerySolutions)
     into.variables = [Variable(v.value) for v in solutions.variables]
     names = [v.value for v in solutions.variables]

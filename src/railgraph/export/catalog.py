@@ -137,22 +137,14 @@ class Statistics:
     @classmethod
     def of_store(cls, store: ox.Store, graph: URIRef | None = None) -> Statistics:
         """Count the named ``graph`` of ``store`` with SPARQL aggregates; with no ``graph``, the
-        asserted triples: those of every named graph but the inferred one, each counted once.
-
-        The store is laid out as the catalogue's (see :attr:`railgraph.catalogue.Catalogue.oxstore`):
-        its default graph is the union of the named graphs, and the inferred triples are none of the
-        asserted ones. So the asserted triples per property are the default graph's less the
-        inferred graph's (a third of the time of counting the named graphs' distinct triples).
-        """
+        asserted triples, each counted once: the store is laid out as the catalogue's (see
+        :attr:`railgraph.catalogue.Catalogue.oxstore`), its default graph the union of the
+        sources' graphs."""
         def scope(pattern: str) -> str:
-            return _asserted(pattern) if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
+            return pattern if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
 
-        def per_property(pattern: str) -> Counter[Node]:
-            answer = store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {pattern} }} GROUP BY ?p")
-            return Counter({URIRef(p.value): int(n.value) for p, n in answer})
-
-        inferred = per_property(f"GRAPH <{graph or INFERRED_GRAPH}> {{ ?s ?p ?o }}")
-        properties = inferred if graph is not None else per_property("?s ?p ?o") - inferred
+        answer = store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {scope('?s ?p ?o')} }} GROUP BY ?p")
+        properties = Counter({URIRef(p.value): int(n.value) for p, n in answer})
         ((entities,),) = store.query(
             f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {scope('?s ?p ?o')} FILTER(isIRI(?s)) }}")
         instances: dict[Node, tuple[int, int]] = {}
@@ -385,18 +377,14 @@ def _add_statistics(graph: Graph, subject: URIRef, stats: Statistics, *, partiti
 
 def _examples(store: ox.Store) -> Iterable[URIRef]:
     """The seed licence and the first tool entry (``.../id/tool/...``, by IRI), if asserted."""
-    if bool(store.query(f"ASK {{ {_asserted(f'<{SEED_LICENCE}> ?p ?o')} }}")):
+    if bool(store.query(f"ASK {{ <{SEED_LICENCE}> ?p ?o }}")):  # the default graph: the asserted triples
         yield SEED_LICENCE
     tools = sorted(URIRef(t.value) for (t,) in store.query(
-        f"SELECT DISTINCT ?t WHERE {{ {_asserted(f'?t a <{RG.Tool}>')} "
+        f"SELECT DISTINCT ?t WHERE {{ ?t a <{RG.Tool}> "
         f"FILTER(isIRI(?t) && STRSTARTS(STR(?t), \"{ID['tool/']}\")) }}"))
     if tools:
         yield tools[0]
 
-
-def _asserted(pattern: str) -> str:
-    """A SPARQL group matching the triple ``pattern`` in the asserted graphs (all but the inferred)."""
-    return f"GRAPH ?g {{ {pattern} }} FILTER(?g != <{INFERRED_GRAPH}>)"
 
 
 def _add_endpoint(graph: Graph, catalog: URIRef, dataset: URIRef, endpoint: URIRef) -> None:

@@ -53,6 +53,7 @@ from rdflib import URIRef
 
 from ..errors import RailgraphError
 from ..namespaces import DCTERMS, FOAF, INFERRED_GRAPH, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
+from ..store import union_quads
 
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
@@ -189,7 +190,7 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def _rows(store: ox.Store, cls: URIRef) -> list[str]:
     """The IRIs typed ``cls`` in the union of asserted and inferred triples, sorted."""
-    typed = store.quads_for_pattern(None, _TYPE, ox.NamedNode(cls), ox.DefaultGraph())
+    typed = union_quads(store, None, _TYPE, ox.NamedNode(cls))
     return sorted({quad.subject.value for quad in typed if isinstance(quad.subject, ox.NamedNode)})
 
 
@@ -240,8 +241,7 @@ def _add_flattened(store: ox.Store, table: Table, rows: list[str], cells: _Cells
     """Add the values of the table's flattened predicates, read from the union."""
     members = set(rows)
     for predicate in table.flattened:
-        for subject, _, value, _ in store.quads_for_pattern(None, ox.NamedNode(predicate), None,
-                                                             ox.DefaultGraph()):
+        for subject, _, value, _ in union_quads(store, None, ox.NamedNode(predicate)):
             if isinstance(subject, ox.NamedNode) and subject.value in members \
                     and not isinstance(value, ox.BlankNode):
                 cells[str(predicate), _code(value)].setdefault(subject.value, []).append(value.value)
@@ -266,7 +266,7 @@ def _columns(table: Table, cells: _Cells, store: ox.Store) -> list[_Column]:
 
 def _comment(store: ox.Store, term: URIRef) -> str:
     """An ``rdfs:comment`` of ``term`` in the union, or ``""``."""
-    for quad in store.quads_for_pattern(ox.NamedNode(term), _COMMENT, None, ox.DefaultGraph()):
+    for quad in union_quads(store, ox.NamedNode(term), _COMMENT):
         return quad.object.value
     return ""
 

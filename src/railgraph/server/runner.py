@@ -1,8 +1,8 @@
 """The real :class:`~railgraph.server.state.QueryRunner`: a pool of worker processes.
 
 Each worker (:mod:`.worker`) holds the catalogue in its own pyoxigraph store, loaded from one
-N-Quads file the parent writes once (the named graphs, and their union as the default graph, as
-:attr:`Catalogue.store <railgraph.catalogue.Catalogue.store>` holds them). The guard runs in the
+N-Quads file the parent writes once (the named graphs, and the sources' union as the default
+graph, as :attr:`Catalogue.oxstore <railgraph.catalogue.Catalogue.oxstore>` holds them). The guard runs in the
 parent before dispatch. A query past the deadline gets its worker killed and replaced, and raises
 :class:`QueryLimitError` (``deadline``); an answer past the row cap raises it too (``row_cap``):
 never a truncated answer. While every worker is busy, requests wait in a bounded queue; past it
@@ -58,7 +58,7 @@ _VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 
 def dataset_nquads(catalogue: Catalogue) -> bytes:
-    """The catalogue as the query store holds it: named graphs, and their union as the default graph."""
+    """The catalogue as the query store holds it: named graphs, and the sources' union as the default graph."""
     return catalogue.oxstore.dump(format=ox.RdfFormat.N_QUADS)
 
 

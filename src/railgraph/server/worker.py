@@ -1,8 +1,8 @@
 """The child side of the query runner: one process holding the catalogue in a pyoxigraph store.
 
 The parent sends jobs over a pipe and kills the process when a job passes its deadline, so a
-runaway query is stopped for real. Everything here is pyoxigraph and the standard library; the
-job was checked by :mod:`railgraph.guard` before it was sent.
+runaway query is stopped for real. Everything here is pyoxigraph, the standard library and the
+store's layout (:data:`railgraph.store.QUERY_GRAPHS`); the job was checked by :mod:`railgraph.guard` before it was sent.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
+
+from ..store import QUERY_GRAPHS, names_dataset
 
 #: The pyoxigraph serialisation of each media type the endpoint answers in.
 FORMATS: dict[str, ox.QueryResultsFormat | ox.RdfFormat] = {
@@ -66,6 +68,8 @@ def answer(store: ox.Store, job: Job) -> bytes:
     dataset: dict[str, object] = {}
     if job.default_graphs:
         dataset["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graphs]
+    elif not names_dataset(job.text):  # the asserted and inferred triples
+        dataset["default_graph"] = QUERY_GRAPHS
     if job.named_graphs:
         dataset["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
     results = store.query(job.text, **dataset)  # type: ignore[arg-type]
