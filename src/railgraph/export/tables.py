@@ -25,7 +25,7 @@ turns each row back into the asserted triples of its entry.
   show it as text and never run it as a formula. A CSVW processor reads the quote as part of the
   value; the catalogue holds no such value today.
 
-Everything is read from the catalogue's pyoxigraph store (one pass over the source graphs, no
+Everything is read from the catalogue's pyoxigraph store (one pass over the asserted triples, no
 rdflib graph of the whole catalogue); tests hold the tables equal to the same tables read from the
 rdflib graphs.
 
@@ -52,7 +52,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from ..errors import RailgraphError
-from ..namespaces import DCTERMS, FOAF, INFERRED_GRAPH, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
+from ..namespaces import DCTERMS, FOAF, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
 from ..store import union_quads
 
 if TYPE_CHECKING:
@@ -195,35 +195,29 @@ def _rows(store: ox.Store, cls: URIRef) -> list[str]:
 
 
 def _asserted_cells(store: ox.Store, rows: dict[Table, list[str]]) -> dict[Table, _Cells]:
-    """Each table's asserted values, by column key and row, in one pass over the source graphs.
-
-    A triple in two source files is one value (equal row, predicate, kind and text is an equal
-    triple): :func:`_columns` drops the repeats.
-    """
+    """Each table's asserted values, by column key and row, in one pass over the asserted
+    triples: the store's default graph, the union of the sources' graphs (a set, so a triple in
+    two source files is one value)."""
     wanted = {row: row for members in rows.values() for row in members}
     names: dict[str, str] = {}  # one string object per predicate and kind, so keys share them
     found: defaultdict[tuple[str, str, str], list[str]] = defaultdict(list)  # (row, predicate, kind)
-    inferred = ox.NamedNode(INFERRED_GRAPH)
     iri, literal, blank = ox.NamedNode, ox.Literal, ox.BlankNode
-    for graph in store.named_graphs():
-        if graph == inferred:
+    for subject, predicate, value, _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        if type(subject) is not iri:
             continue
-        for subject, predicate, value, _ in store.quads_for_pattern(None, None, None, graph):
-            if type(subject) is not iri:
-                continue
-            row = wanted.get(subject.value)
-            if row is None:
-                continue
-            kind = type(value)  # _code, inlined: this loop sees every asserted triple
-            if kind is literal:
-                language = value.language
-                code = "@" + language if language else value.datatype.value
-            elif kind is blank:
-                continue
-            else:
-                code = ""
-            text = predicate.value
-            found[row, names.setdefault(text, text), names.setdefault(code, code)].append(value.value)
+        row = wanted.get(subject.value)
+        if row is None:
+            continue
+        kind = type(value)  # _code, inlined: this loop sees every asserted triple
+        if kind is literal:
+            language = value.language
+            code = "@" + language if language else value.datatype.value
+        elif kind is blank:
+            continue
+        else:
+            code = ""
+        text = predicate.value
+        found[row, names.setdefault(text, text), names.setdefault(code, code)].append(value.value)
     cells: dict[Table, _Cells] = {table: defaultdict(dict) for table in rows}
     tables_of: defaultdict[str, list[tuple[_Cells, frozenset[str]]]] = defaultdict(list)
     for table, members in rows.items():
