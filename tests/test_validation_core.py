@@ -208,6 +208,34 @@ def test_each_chunk_is_checked_on_the_data_it_reads_only(monkeypatch: pytest.Mon
         "of the value of ex:parent, only its type"
 
 
+def test_engines_checking_chunks_at_once_report_what_one_reports_in_the_chunks_order(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = Graph().parse(data=WELL_FORMED, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    store = validation_focus.load_store(data)
+    part = validation_core.split(validation_focus.canonical(shapes), validation_focus.find_targets(
+        data, validation_focus.canonical(shapes), store), store, data)
+    monkeypatch.setattr(validation_core, "CHUNK", 1)
+    threads: dict[int, set[str]] = {}
+    pyrudof_validate = validation_core.pyrudof.Rudof.validate_shacl
+
+    def recorded(engine):  # type: ignore[no-untyped-def]
+        threads.setdefault(validation_core.ENGINES, set()).add(threading.current_thread().name)
+        return pyrudof_validate(engine)
+
+    monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", recorded)
+    found = {}
+    for engines in (1, 2, 3):
+        monkeypatch.setattr(validation_core, "ENGINES", engines)
+        entries = validation_core._validate(store, part.rudof, part.rudof_targets)
+        found[engines] = [(str(e.focus_node), str(e.source_shape), str(e.constraint_component), str(e.value))
+                          for e in entries]
+    assert found[1] and sorted(found[2]) == sorted(found[1]) and sorted(found[3]) == sorted(found[1])
+    for entries in found.values():  # pyrudof orders a chunk's results its own way
+        assert [focus for focus, *_ in entries] == sorted(focus for focus, *_ in entries), "the chunks' order"
+    assert len(threads[1]) == 1 and len(threads[2]) == 2 and len(threads[3]) == 3
+
+
 @pytest.mark.parametrize("rudof_from", [0, 10**6], ids=["pyrudof-checks", "pyshacl-alone"])
 def test_pyshacl_runs_beside_pyrudofs_thread_only_when_pyrudof_checks(rudof_from: int,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
