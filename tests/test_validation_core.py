@@ -7,6 +7,8 @@ a plain pyshacl run reports; shapes pyrudof would check differently stay with py
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pyoxigraph as ox
@@ -216,11 +218,12 @@ def test_engines_checking_chunks_at_once_report_what_one_reports_in_the_chunks_o
     part = validation_core.split(validation_focus.canonical(shapes), validation_focus.find_targets(
         data, validation_focus.canonical(shapes), store), store, data)
     monkeypatch.setattr(validation_core, "CHUNK", 1)
-    threads: dict[int, set[str]] = {}
+    threads: dict[int, set[tuple[str, int]]] = {}
     pyrudof_validate = validation_core.pyrudof.Rudof.validate_shacl
 
     def recorded(engine):  # type: ignore[no-untyped-def]
-        threads.setdefault(validation_core.ENGINES, set()).add(threading.current_thread().name)
+        niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        threads.setdefault(validation_core.ENGINES, set()).add((threading.current_thread().name, niceness))
         return pyrudof_validate(engine)
 
     monkeypatch.setattr(validation_core.pyrudof.Rudof, "validate_shacl", recorded)
@@ -234,6 +237,10 @@ def test_engines_checking_chunks_at_once_report_what_one_reports_in_the_chunks_o
     for entries in found.values():  # pyrudof orders a chunk's results its own way
         assert [focus for focus, *_ in entries] == sorted(focus for focus, *_ in entries), "the chunks' order"
     assert len(threads[1]) == 1 and len(threads[2]) == 2 and len(threads[3]) == 3
+    if sys.platform.startswith("linux"):  # the engines after the first yield to other processes
+        base = os.getpriority(os.PRIO_PROCESS, 0)
+        assert sorted(niceness for _, niceness in threads[3]) == \
+            [base, max(base, validation_core.LATER_ENGINES_NICENESS), max(base, validation_core.LATER_ENGINES_NICENESS)]
 
 
 @pytest.mark.parametrize("rudof_from", [0, 10**6], ids=["pyrudof-checks", "pyshacl-alone"])

@@ -23,7 +23,10 @@ one), is left to pyshacl; so is everything where a value cannot be told apart fr
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -49,8 +52,10 @@ EXACT = frozenset({SH.minCount, SH.maxCount, SH.pattern, SH.nodeKind, SH.languag
 #: Focus nodes pyrudof validates at once, on the data they read: its working memory, and its
 #: time per focus node, grow with the focus nodes and the data it holds.
 CHUNK = 2_000
-#: pyrudof engines checking chunks at once, each in a thread of its own.
+#: pyrudof engines checking chunks at once, each in a thread of its own; all but the first at
+#: this niceness, so that they use what time other processes (a build's exports) leave over.
 ENGINES = 2
+LATER_ENGINES_NICENESS = 10
 
 _TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
@@ -168,6 +173,8 @@ def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.
     with tempfile.TemporaryDirectory(prefix="railgraph-rudof-") as folder:
 
         def check(lane: int) -> dict[int, list[pyrudof.ShaclValidationEntry]]:
+            if lane:
+                _lower_priority(LATER_ENGINES_NICENESS)
             engine = pyrudof.Rudof(pyrudof.RudofConfig())
             shapes_file, data_file = Path(folder) / f"shapes-{lane}.nt", Path(folder) / f"data-{lane}.nt"
             found: dict[int, list[pyrudof.ShaclValidationEntry]] = {}
@@ -194,6 +201,19 @@ def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.
             with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="railgraph-rudof-lane") as pool:
                 by_chunk = {number: found for each in pool.map(check, range(lanes)) for number, found in each.items()}
     return [entry for number in sorted(by_chunk) for entry in by_chunk[number]]
+
+
+def _lower_priority(niceness: int) -> None:
+    """Give the calling thread ``niceness`` where that is nicer than it runs at (Linux gives each
+    thread its own; elsewhere the whole process would change, so nothing is done). The thread
+    ends with the check."""
+    if sys.platform.startswith("linux"):
+        thread = threading.get_native_id()
+        try:
+            if os.getpriority(os.PRIO_PROCESS, thread) < niceness:
+                os.setpriority(os.PRIO_PROCESS, thread, niceness)
+        except OSError:
+            pass  # not allowed here: the engine runs as it is
 
 
 #: A path as the steps pyrudof follows: each a predicate and whether it is followed backwards.
