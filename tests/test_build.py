@@ -14,6 +14,7 @@ from rdflib import Graph, URIRef
 from railgraph.atomic import MARKER
 from railgraph.build import BuildResult, build, release_date, write_atomically
 from railgraph.errors import InputError
+from railgraph.export import get_format
 from railgraph.export.catalog import SPDX
 from railgraph.namespaces import BASE, DCAT, INFERRED_GRAPH
 
@@ -293,3 +294,30 @@ def test_the_build_fills_its_store_without_a_graph_per_source_and_lets_it_go(tmp
     assert len(named) == len(catalogue.sources) + 1, "asked for again, the store is whole"
     trig = ox.parse(path=tmp_path / "dist" / "catalogue.trig", format=ox.RdfFormat.TRIG)
     assert {quad.graph_name.value for quad in trig} == named, "the dataset dumps still hold a graph per source"
+
+
+@pytest.mark.parametrize("formats", [("nt", "ttl", "rdfxml"), ("ttl",), ("rdfxml", "nt")])
+def test_turtle_and_rdfxml_made_from_the_n_triples_lines_are_the_exports_bytes(catalogue, tmp_path: Path,
+                                                                                 formats: tuple[str, ...],
+                                                                                 monkeypatch) -> None:
+    """With N-Triples chosen, the catalogue is serialised once for the three graph formats."""
+    from railgraph.catalogue import Catalogue
+    from railgraph.export import parallel
+
+    monkeypatch.setattr(parallel, "_forked_workers", lambda *args, **kwargs: 0)  # the calls are seen here
+    serialised: list[str] = []
+    export = Catalogue.export
+
+    def counted(self: Catalogue, name: str, *, inferred: bool = False) -> bytes:
+        if not inferred:
+            serialised.append(name)
+        return export(self, name, inferred=inferred)
+
+    monkeypatch.setattr(Catalogue, "export", counted)
+    result = build(catalogue, tmp_path / "dist", formats, site=False)
+    assert result.ok
+    assert sorted(serialised) == (["nt"] if "nt" in formats else sorted(formats))
+    monkeypatch.setattr(Catalogue, "export", export)
+    for name in formats:
+        fmt = get_format(name)
+        assert (tmp_path / "dist" / f"catalogue{fmt.extension}").read_bytes() == catalogue.export(name), name

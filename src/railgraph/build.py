@@ -20,10 +20,12 @@ from .atomic import Staging, Written, replace_folder, staged_folder, write_error
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
-from .export import FORMATS, get_format, parallel
+from .export import FORMATS, Format, get_format, parallel
 from .export.catalog import Statistics, describe, statistics_of
+from .export.rdf import serialize_lines
 from .export.tables import render_tables
 from .loading import stable_blank_nodes
+from .namespaces import PREFIXES
 from .validation import ValidationReport
 from .validation_cache import Fingerprints
 
@@ -47,6 +49,9 @@ _CLOSURE = "closure"
 _FINGERPRINTS = "fingerprints"
 #: The jobs that write the inferred graph's dumps, and the CSV tables.
 _INFERRED_DUMPS, _TABLES = "inferred", "csv"
+#: The graph formats :func:`~railgraph.export.rdf.serialize_lines` writes from sorted N-Triples:
+#: with N-Triples chosen, one job writes ``catalogue.nt`` and makes them from its lines.
+_FROM_LINES = ("ttl", "rdfxml")
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]
@@ -98,8 +103,13 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         asserted: dict[str, parallel.Task] = {}
         if catalogue.cache_dir() is not None:  # validation would make them on its own chain
             asserted[_FINGERPRINTS] = lambda c: c.source_fingerprints()
-        asserted.update({name: _writing(staging, out, name, _export(fmt.name))
-                         for fmt in early for name in [f"catalogue{fmt.extension}"]})
+        from_lines = [fmt for fmt in early if fmt.name in _FROM_LINES] if any(f.name == "nt" for f in early) else []
+        for fmt in early:
+            name = f"catalogue{fmt.extension}"
+            if from_lines and fmt == from_lines[0]:  # with the N-Triples, where the costliest stands
+                asserted[name] = _writing_from_lines(staging, out, from_lines)
+            elif not (from_lines and (fmt.name == "nt" or fmt in from_lines)):
+                asserted[name] = _writing(staging, out, name, _export(fmt.name))
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make
@@ -186,6 +196,22 @@ def _writing_in_turn(staging: Staging, out: Path, jobs: Mapping[str, parallel.Jo
         written: dict[str, Written] = {}
         for name, job in jobs.items():
             written.update(_writing(staging, out, name, job)(catalogue))
+        return written
+
+    return write
+
+
+def _writing_from_lines(staging: Staging, out: Path, formats: Sequence[Format]) -> parallel.Task:
+    """One job writing ``catalogue.nt``, then each of ``formats`` made from its sorted lines (the
+    bytes :meth:`Catalogue.export` gives, with the catalogue serialised once), each file written
+    before the next is made (see :func:`_writing`)."""
+
+    def write(catalogue: Catalogue) -> dict[str, Written]:
+        lines = catalogue.export("nt")
+        written = _write(staging.path, {"catalogue.nt": lines}, out)
+        for fmt in formats:
+            written.update(_write(staging.path, {f"catalogue{fmt.extension}": serialize_lines(lines, fmt, PREFIXES)},
+                                  out))
         return written
 
     return write
