@@ -277,12 +277,10 @@ def test_the_build_fills_its_store_without_a_graph_per_source_and_lets_it_go(tmp
     from railgraph.settings import Settings
 
     catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": "none"}))
-    graphs: list[set[str]] = []
     render = tables.render_tables
 
-    def seen(each: Catalogue) -> dict[str, bytes]:  # run by the build, in whichever process
-        graphs.append({graph.value for graph in each.oxstore.named_graphs()})
-        (tmp_path / "graphs.json").write_text(json.dumps(sorted(graphs[-1])))
+    def seen(each: Catalogue) -> dict[str, bytes]:  # run by the build, in whichever process: told by a file
+        (tmp_path / "graphs.json").write_text(json.dumps(sorted(graph.value for graph in each.oxstore.named_graphs())))
         return render(each)
 
     monkeypatch.setattr("railgraph.build.render_tables", seen)

@@ -106,10 +106,10 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         from_lines = [fmt for fmt in early if fmt.name in _FROM_LINES] if any(f.name == "nt" for f in early) else []
         for fmt in early:
             name = f"catalogue{fmt.extension}"
-            if from_lines and fmt == from_lines[0]:  # with the N-Triples, where the costliest stands
-                asserted[name] = _writing_from_lines(staging, out, from_lines)
-            elif not (from_lines and (fmt.name == "nt" or fmt in from_lines)):
+            if not from_lines or fmt.name not in ("nt", *_FROM_LINES):
                 asserted[name] = _writing(staging, out, name, _export(fmt.name))
+            elif fmt == from_lines[0]:  # one job for them and the N-Triples, where the costliest stands
+                asserted[name] = _writing_from_lines(staging, out, from_lines)
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make

@@ -47,7 +47,7 @@ def infer(asserted: Graph) -> Graph:
 
 
 def infer_into(store: ox.Store, graph: ox.NamedNode, cache_dir: Path | None = None) -> None:
-    """Add what OWL 2 RL entails from the default graph of ``store``, and it does not hold, to ``graph``.
+    """Add to ``graph`` what OWL 2 RL entails from the default graph of ``store`` and that graph lacks.
 
     The fast pass of :mod:`railgraph.reasoning` where the ontology allows it, else owlrl; then
     what is not informative (see :func:`_is_informative`) is taken out again. With ``cache_dir``,
