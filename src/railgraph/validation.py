@@ -35,8 +35,8 @@ from rdflib.term import Node
 
 from . import store_graph, validation_cache, validation_core, validation_focus, validation_sparql
 from .errors import ShapesError
-from .store import QUERY_GRAPHS
 from .namespaces import SH
+from .store import QUERY_GRAPHS
 
 
 class Severity(str, enum.Enum):
@@ -145,15 +145,16 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
     ``source_digest`` names the data (e.g. :meth:`railgraph.catalogue.Catalogue.source_digest`)
     so that unchanged data is recognised without reading it. ``workers`` processes share the
     focus nodes; by default two where the machine has them and the work is large enough to pay.
-    ``store`` may hold ``data`` already: a pyoxigraph store whose :data:`~railgraph.store.QUERY_GRAPHS`
-    hold ``data``, its
-    blank nodes labelled alike (as :func:`railgraph.validation_focus.load_store` makes it).
+    ``store`` may hold ``data`` already: a pyoxigraph store whose default and inferred graphs
+    (:data:`~railgraph.store.QUERY_GRAPHS`) hold ``data``, its blank nodes labelled alike (as
+    :func:`railgraph.validation_focus.load_store` makes it).
     ``parts`` split the data into graphs whose fingerprints are remembered by their keys (the
     sources), so that after a change only the changed ones are read again, and graphs kept apart
     in the cache (the inferred graph, see :class:`railgraph.validation_cache.Kept`), of which
     only the lines that changed are read; without them the asserted and inferred triples of
-    ``store`` are one part, read every time. ``fingerprints`` are those of parts made ahead, by their keys (see
-    :meth:`railgraph.catalogue.Catalogue.source_fingerprints`): they are not made again.
+    ``store`` are one part, read every time. ``fingerprints`` are those of parts made ahead, by
+    their keys (see :meth:`railgraph.catalogue.Catalogue.source_fingerprints`): they are not made
+    again.
     Shapes whose targets cannot be found ahead (custom target types, SHACL rules) get
     :func:`validate`.
     """

@@ -195,11 +195,8 @@ def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.
                 found[number] = list(engine.validate_shacl())
             return found
 
-        if lanes == 1:
-            by_chunk = check(0)
-        else:
-            with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="railgraph-rudof-lane") as pool:
-                by_chunk = {number: found for each in pool.map(check, range(lanes)) for number, found in each.items()}
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="railgraph-rudof-lane") as pool:
+            by_chunk = {number: found for each in pool.map(check, range(lanes)) for number, found in each.items()}
     return [entry for number in sorted(by_chunk) for entry in by_chunk[number]]
 
 

@@ -386,7 +386,6 @@ def _examples(store: ox.Store) -> Iterable[URIRef]:
         yield tools[0]
 
 
-
 def _add_endpoint(graph: Graph, catalog: URIRef, dataset: URIRef, endpoint: URIRef) -> None:
     service = URIRef(f"{catalog}/service")
     add = graph.add

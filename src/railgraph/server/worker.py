@@ -2,7 +2,8 @@
 
 The parent sends jobs over a pipe and kills the process when a job passes its deadline, so a
 runaway query is stopped for real. Everything here is pyoxigraph, the standard library and the
-store's layout (:data:`railgraph.store.QUERY_GRAPHS`); the job was checked by :mod:`railgraph.guard` before it was sent.
+store's layout (:data:`railgraph.store.QUERY_GRAPHS`); the job was checked by
+:mod:`railgraph.guard` before it was sent.
 """
 
 from __future__ import annotations
