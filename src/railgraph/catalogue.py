@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from . import facets, guard, inference, licensing, loading, store_graph, validation, validation_cache
 from .errors import InputError, RailgraphError, UsageError
-from .export import framed, get_format, jsonld, serialize, serialize_statements
+from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
 from .export.tables import render_tables
 from .export.rdf import load_context, serialize_lines, sorted_lines
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
@@ -526,7 +526,13 @@ class Catalogue:
             return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
         elif inferred:
             statements = self.inferred_triples
+        elif fmt.name == "nt":  # from pieces kept in the cache while their sources are unchanged
+            return pieces.ntriples(self.sources, self._file_digests, self.cache_dir())
         else:
+            document = pieces.jsonld_document(self.sources, self._file_digests, self.cache_dir(),
+                                              self.jsonld_context) if fmt.name == "jsonld" else None
+            if document is not None:
+                return document
             statements = (quad for source in self.sources for quad in source.quads)
         return serialize_statements(statements, fmt, PREFIXES, self.jsonld_context)
 

@@ -1,0 +1,240 @@
+"""The asserted N-Triples and JSON-LD, assembled from pieces kept in the cache by their sources'
+content, so that a build after an edit makes anew only the pieces of the files it touched.
+
+The sources are put into groups: sources that describe one subject, or name one blank node, are
+in one group. Each group's statements are written on their own, as
+:func:`~railgraph.export.rdf.serialize_statements` writes a whole catalogue, and cut into one
+piece per subject (N-Triples: the subject's lines; JSON-LD: its node, with the blank nodes and
+lists folded into it). Both formats order a document by subject alone, and no subject is in two
+groups, so the pieces of every group, sorted by subject, are the whole document byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from operator import itemgetter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from .._version import __version__
+from ..atomic import write_through
+from ..errors import InputError
+from ..loading import Source
+from . import compact, jsonld
+from .rdf import sorted_lines
+
+#: One subject's bytes in a document, with the key that orders it there (its bytes may be a view
+#: of a pieces file read back, which is then not copied).
+Piece = tuple[bytes, "bytes | memoryview"]
+#: The pieces of each group, by the group's key (see :func:`group_key`).
+Pieces = dict[str, list[Piece]]
+
+#: How many pieces files of each kind the cache keeps (the latest is the one read).
+KEEP = 2
+_MAGIC = b"railgraph-pieces 1\n"
+_COUNT, _SIZES = struct.Struct(">I"), struct.Struct(">II")
+#: Where the nodes of a JSON-LD document go in its frame (see :func:`_jsonld_frame`).
+_HOLE = "railgraph:pieces"
+
+
+def ntriples(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None) -> bytes:
+    """The asserted triples of ``sources`` as N-Triples: each line once, sorted.
+
+    ``digests``: the SHA-256 of each source file's bytes, by its graph.
+    """
+    salt = f"nt\0{__version__}\0{ox.__version__}".encode()
+    return b"".join(data for _, data in _assembled(sources, digests, cache_dir, "nt", salt, _ntriples_pieces))
+
+
+def jsonld_document(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None,
+                    context: Mapping[str, Any]) -> bytes | None:
+    """The asserted triples of ``sources`` as JSON-LD compacted with ``context`` (what
+    :func:`~railgraph.export.rdf.serialize_statements` writes), or None where
+    :mod:`.compact` cannot promise PyLD's document (the caller then runs PyLD on them all)."""
+    context_key = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()
+    salt = f"jsonld\0{__version__}\0{orjson.__version__}\0{context_key}".encode()
+    try:
+        compactor = compact.Compactor.for_context(context)
+        head, tail = _jsonld_frame(context)
+        assembled = _assembled(sources, digests, cache_dir, "jsonld", salt,
+                               lambda statements: _jsonld_pieces(statements, compactor))
+    except compact.Unsupported:
+        return None
+    if not assembled:
+        return jsonld.dumps({"@context": dict(context), "@graph": []} if context else {"@graph": []})
+    return head + b",\n".join(data for _, data in assembled) + tail
+
+
+def groups(sources: Sequence[Source]) -> list[list[Source]]:
+    """``sources`` in groups, each in their given order: two sources that describe one subject,
+    or name one blank node, are in one group. Groups come in the order of their first source."""
+    parent = list(range(len(sources)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[object, int] = {}
+    for index, source in enumerate(sources):
+        blank_objects = {quad.object for quad in source.quads if isinstance(quad.object, ox.BlankNode)}
+        for term in source.subjects | blank_objects:
+            first = owner.setdefault(term, index)
+            if first != index:
+                a, b = root(first), root(index)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    members: dict[int, list[Source]] = {}
+    for index, source in enumerate(sources):
+        members.setdefault(root(index), []).append(source)
+    return list(members.values())
+
+
+def group_key(members: Iterable[Source], digests: Mapping[URIRef, bytes], salt: bytes) -> str:
+    """What a group's pieces are kept under: its sources' names and content, and ``salt`` (the
+    format and the versions of what writes it)."""
+    digest = hashlib.sha256(salt)
+    for source in members:
+        digest.update(b"\0" + str(source.graph_iri).encode() + b"\0" + digests[source.graph_iri])
+    return digest.hexdigest()
+
+
+def _assembled(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None,
+               kind: str, salt: bytes, make: Callable[[list[ox.Quad]], list[Piece]]) -> list[Piece]:
+    """Every group's pieces, sorted: those the cache holds read back, the others made by
+    ``make`` (from the group's quads); the cache then holds this document's pieces."""
+    keyed = {group_key(members, digests, salt): members for members in groups(sources)}
+    kept = read(cache_dir, kind) if cache_dir is not None else {}
+    found: Pieces = {}
+    for key, members in keyed.items():
+        held = kept.get(key)
+        found[key] = held if held is not None else make([quad for source in members for quad in source.quads])
+    del kept
+    if cache_dir is not None:
+        write(cache_dir, kind, found)
+    every = [piece for each in found.values() for piece in each]
+    every.sort(key=itemgetter(0))
+    return every
+
+
+def _ntriples_pieces(statements: list[ox.Quad]) -> list[Piece]:
+    """A group's N-Triples lines, each subject's together: a line begins with its subject and a
+    space, and no subject's term holds a space, so lines sorted whole are sorted by subject."""
+    lines = sorted_lines(ox.serialize(statements, format=ox.RdfFormat.N_TRIPLES)).split(b"\n")
+    found: list[Piece] = []
+    start, subject = 0, lines[0][:lines[0].find(b" ") + 1]
+    for index in range(1, len(lines)):  # the last line is empty: it ends the last subject's
+        if not lines[index].startswith(subject):
+            found.append((subject, b"\n".join(lines[start:index]) + b"\n"))
+            start, subject = index, lines[index][:lines[index].find(b" ") + 1]
+    return found
+
+
+def _jsonld_pieces(statements: list[ox.Quad], compactor: compact.Compactor) -> list[Piece]:
+    """A group's JSON-LD nodes, each as it stands in a document's ``@graph`` (see :func:`_jsonld_frame`)."""
+    found: list[Piece] = []
+    for node in compact.expand(compact.from_oxigraph(statements)):
+        written = jsonld.dumps(compactor.node(node))[:-1]  # the document's final line feed
+        found.append((node["@id"].encode("utf-8"), b"    " + written.replace(b"\n", b"\n    ")))
+    return found
+
+
+def _jsonld_frame(context: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """What comes before the first node of a JSON-LD document's ``@graph``, and after the last
+    one: the document is written with one string in their place, which is cut out."""
+    document = {"@context": dict(context), "@graph": [_HOLE]} if context else {"@graph": [_HOLE]}
+    head, hole, tail = jsonld.dumps(document).partition(b'    "' + _HOLE.encode() + b'"')
+    if not hole:
+        raise compact.Unsupported("the context holds the string that marks the nodes' place")
+    return head, tail
+
+
+# -- the cache ---------------------------------------------------------------------------------
+
+def read(cache_dir: Path, kind: str) -> Pieces:
+    """The pieces of the latest ``kind`` file of the cache (none where it is missing or damaged).
+
+    The file is written as :func:`write` writes it: a first line, then each group (its key, how
+    many pieces it holds, and each piece's key and bytes, their sizes first), then the SHA-256
+    of all of that."""
+    files = _files(cache_dir, kind)
+    if not files:
+        return {}
+    try:
+        data = files[0].read_bytes()
+    except OSError:
+        return {}
+    body = memoryview(data)[len(_MAGIC):-64]
+    if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + 64 \
+            or hashlib.sha256(body).hexdigest().encode() != data[-64:]:
+        return {}
+    pieces: Pieces = {}
+    at = 0
+    try:
+        while at < len(body):
+            key = bytes(body[at:at + 64]).decode("ascii")
+            (count,) = _COUNT.unpack_from(body, at + 64)
+            at += 64 + _COUNT.size
+            group: list[Piece] = []
+            for _ in range(count):
+                key_size, data_size = _SIZES.unpack_from(body, at)
+                at += _SIZES.size
+                group.append((bytes(body[at:at + key_size]), body[at + key_size:at + key_size + data_size]))
+                at += key_size + data_size
+            pieces[key] = group
+    except (struct.error, UnicodeDecodeError):
+        return {}
+    return pieces
+
+
+def write(cache_dir: Path, kind: str, pieces: Pieces) -> None:
+    """Keep ``pieces`` as the latest ``kind`` file of the cache (unless it is there already),
+    and the :data:`KEEP` latest files of that kind; a cache that cannot be written is skipped."""
+    name = hashlib.sha256("\n".join(sorted(pieces)).encode()).hexdigest()[:32]
+    path = cache_dir / f"pieces-{kind}-{name}.bin"
+    try:
+        if path.exists():
+            os.utime(path)
+        else:
+            write_through(path, lambda stream: _write(stream, pieces), durable=False)
+        for stale in _files(cache_dir, kind)[KEEP:]:
+            stale.unlink(missing_ok=True)
+    except (InputError, OSError):
+        pass
+
+
+def _write(stream: BinaryIO, pieces: Pieces) -> None:
+    """Write ``pieces`` as :func:`read` reads them, digesting them as they go."""
+    digest = hashlib.sha256()
+
+    def put(data: bytes | memoryview) -> None:
+        digest.update(data)
+        stream.write(data)
+
+    stream.write(_MAGIC)
+    for key, group in pieces.items():
+        put(key.encode("ascii") + _COUNT.pack(len(group)))
+        for piece_key, data in group:
+            put(_SIZES.pack(len(piece_key), len(data)) + piece_key)
+            put(data)
+    stream.write(digest.hexdigest().encode("ascii"))
+
+
+def _files(cache_dir: Path, kind: str) -> list[Path]:
+    """The ``kind`` files of the cache, the latest first."""
+    found = []
+    for path in cache_dir.glob(f"pieces-{kind}-*.bin"):
+        try:
+            found.append((path.stat().st_mtime, path))
+        except OSError:
+            pass  # removed meanwhile
+    return [path for _, path in sorted(found, reverse=True)]

@@ -1,0 +1,162 @@
+"""The asserted N-Triples and JSON-LD assembled from cached pieces are the documents written whole,
+byte for byte, and after an edit only the pieces of the edited file's group are made again."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+import railgraph
+from railgraph.export import get_format, pieces, serialize_statements
+from railgraph.export.rdf import load_context
+from railgraph.loading import Source, read_source
+from railgraph.namespaces import PREFIXES
+
+from .conftest import ROOT
+
+CONTEXT = load_context(ROOT / "ontology" / "context.jsonld")
+EX = "https://w3id.org/railgraph/id/tool/"
+
+FILES = {
+    # one tool, a list and a blank node
+    "a.ttl": f"""@prefix rg: <https://w3id.org/railgraph/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<{EX}a> a rg:Tool ; dct:title "A"@en ; rg:steps ( <{EX}s1> <{EX}s2> ) ; rg:part [ dct:title "part" ] .
+""",
+    # adds to the tool of a.ttl (the two files are one group) and repeats one of its triples
+    "b.ttl": f"""@prefix dct: <http://purl.org/dc/terms/> .
+<{EX}a> dct:title "A"@en ; dct:identifier "a-1" .
+""",
+    # a tool of its own, whose IRI sorts between a's and a's blank nodes
+    "c.ttl": f"""@prefix rg: <https://w3id.org/railgraph/ontology#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+<{EX}a/b> a rg:Tool ; dct:title "A/B" ; dct:issued "2024-01-02"^^<http://www.w3.org/2001/XMLSchema#date> .
+""",
+    "d.ttl": f"""@prefix dct: <http://purl.org/dc/terms/> .
+<{EX}d> dct:title "D", "d"@de ; dct:extent 3, 2.5, true .
+""",
+}
+
+
+def sources_in(folder: Path) -> list[Source]:
+    return [read_source(path, f"data/{path.name}", max_bytes=10**7, max_literal_chars=10**6)
+            for path in sorted(folder.glob("*.ttl"))]
+
+
+def digests(sources: list[Source]) -> dict:
+    return {s.graph_iri: hashlib.sha256(s.path.read_bytes()).digest() for s in sources}
+
+
+def written_whole(sources: list[Source], fmt: str) -> bytes:
+    return serialize_statements((q for s in sources for q in s.quads), get_format(fmt), PREFIXES, CONTEXT)
+
+
+def assembled(sources: list[Source], fmt: str, cache: Path | None) -> bytes:
+    if fmt == "nt":
+        return pieces.ntriples(sources, digests(sources), cache)
+    document = pieces.jsonld_document(sources, digests(sources), cache, CONTEXT)
+    assert document is not None
+    return document
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in FILES.items():
+        (data / name).write_text(text, encoding="utf-8")
+    return data
+
+
+@pytest.fixture()
+def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many statements each group whose pieces were made (not read back) held."""
+    calls: list[int] = []
+    for name in ("_ntriples_pieces", "_jsonld_pieces"):
+        original = getattr(pieces, name)
+
+        def counted(statements, *rest, original=original):
+            calls.append(len(statements))
+            return original(statements, *rest)
+
+        monkeypatch.setattr(pieces, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("fmt", ["nt", "jsonld"])
+def test_the_real_catalogue_assembled_is_the_document_written_whole(catalogue, tmp_path: Path, fmt: str) -> None:
+    whole = written_whole(catalogue.sources, fmt)
+    assert catalogue.export(fmt) == whole
+    assert assembled(catalogue.sources, fmt, tmp_path) == whole  # made, then kept
+    assert assembled(catalogue.sources, fmt, tmp_path) == whole  # read back
+
+
+@pytest.mark.parametrize("fmt", ["nt", "jsonld"])
+def test_a_generated_catalogue_assembled_is_the_document_written_whole(generated_root: Path, fmt: str) -> None:
+    generated = railgraph.load(generated_root)
+    assert generated.export(fmt) == written_whole(generated.sources, fmt)
+
+
+def test_sources_sharing_a_subject_or_a_blank_node_are_one_group(folder: Path) -> None:
+    sources = sources_in(folder)
+    names = [[s.path.name for s in group] for group in pieces.groups(sources)]
+    assert names == [["a.ttl", "b.ttl"], ["c.ttl"], ["d.ttl"]]
+
+
+@pytest.mark.parametrize("fmt", ["nt", "jsonld"])
+def test_after_an_edit_only_the_edited_files_group_is_made_again(folder: Path, tmp_path: Path, made: list[int],
+                                                                 fmt: str) -> None:
+    cache = tmp_path / "cache"
+    first = sources_in(folder)
+    assert assembled(first, fmt, cache) == written_whole(first, fmt)
+    assert len(made) == 3
+    (folder / "c.ttl").write_text(FILES["c.ttl"].replace('"A/B"', '"A/B, edited"'), encoding="utf-8")
+    edited = sources_in(folder)
+    made.clear()
+    assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+    assert made == [3]  # c.ttl's three triples; a.ttl, b.ttl and d.ttl were read back
+    made.clear()
+    assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+    assert made == []
+    assert len(list(cache.glob(f"pieces-{fmt}-*.bin"))) == pieces.KEEP
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:-7], lambda data: data[:40] + b"X" + data[41:],
+                                    lambda data: b"something else"])
+def test_a_damaged_pieces_file_is_made_again(folder: Path, tmp_path: Path, made: list[int], damage) -> None:
+    cache = tmp_path / "cache"
+    sources = sources_in(folder)
+    whole = written_whole(sources, "nt")
+    assembled(sources, "nt", cache)
+    (kept,) = cache.glob("pieces-nt-*.bin")
+    kept.write_bytes(damage(kept.read_bytes()))
+    made.clear()
+    assert assembled(sources, "nt", cache) == whole
+    assert len(made) == 3
+
+
+def test_an_empty_catalogue_assembles_to_empty_documents(tmp_path: Path) -> None:
+    assert pieces.ntriples([], {}, tmp_path) == written_whole([], "nt") == b""
+    assert pieces.jsonld_document([], {}, tmp_path, CONTEXT) == written_whole([], "jsonld")
+
+
+def test_a_context_the_fast_compaction_cannot_port_is_left_to_pyld(folder: Path, tmp_path: Path) -> None:
+    sources = sources_in(folder)
+    assert pieces.jsonld_document(sources, digests(sources), tmp_path, {"@base": "https://example.org/"}) is None
+    assert not list(tmp_path.glob("pieces-*"))
+
+
+def test_data_the_fast_compaction_cannot_port_is_left_to_pyld(folder: Path, tmp_path: Path) -> None:
+    (folder / "e.ttl").write_text(f'<{EX}e> <{EX}steps> ( "one" "two" ) .\n', encoding="utf-8")
+    sources = sources_in(folder)
+    assert pieces.jsonld_document(sources, digests(sources), tmp_path, CONTEXT) is None
+    assert not list(tmp_path.glob("pieces-jsonld-*"))
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(folder: Path, tmp_path: Path) -> None:
+    sources = sources_in(folder)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert pieces.ntriples(sources, digests(sources), blocked) == written_whole(sources, "nt")
