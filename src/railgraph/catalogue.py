@@ -20,6 +20,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from . import facets, guard, inference, licensing, loading, store_graph, validation, validation_cache
+from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
 from .export.tables import render_tables
@@ -86,7 +87,8 @@ class Catalogue:
             folders.append(folder)
         limits = {"max_bytes": settings["max_file_bytes"],
                   "max_literal_chars": settings["max_literal_chars"]}
-        sources = loading.load_sources(root_path, folders, **limits)
+        checked = CheckedSources(cache_folder(settings, root_path), settings["max_literal_chars"])
+        sources = loading.load_sources(root_path, folders, **limits, checked=checked)
         shapes = loading.new_graph()
         for path in loading.source_files(root_path / "shapes"):
             shapes += loading.parse_file(path, **limits)
@@ -187,8 +189,9 @@ class Catalogue:
 
     @cached_property
     def _file_digests(self) -> dict[URIRef, bytes]:
-        """The SHA-256 of each source file's bytes, by its graph (each file read once)."""
-        return {source.graph_iri: hashlib.sha256(source.path.read_bytes()).digest() for source in self.sources}
+        """The SHA-256 of each source file's bytes as they were read, by its graph."""
+        return {source.graph_iri: source.digest or hashlib.sha256(source.path.read_bytes()).digest()
+                for source in self.sources}
 
     def _fingerprinted_parts(self) -> list[validation_cache.Part]:
         """The data in parts for the validation cache: each source (see :meth:`_source_parts`),
@@ -225,14 +228,8 @@ class Catalogue:
         return validation_cache.fingerprints_of(self._source_parts(), validation_cache.latest_parts(cache))
 
     def cache_dir(self) -> Path | None:
-        """Where derived results are remembered: the setting, else a folder in the root."""
-        setting = self.settings["cache_dir"]
-        if setting == "none":
-            return None
-        if setting:
-            return Path(setting)
-        return self.root / ".railgraph-cache" if os.access(self.root, os.W_OK) else \
-            Path.home() / ".cache" / "railgraph"
+        """Where derived results are remembered (see :func:`cache_folder`)."""
+        return cache_folder(self.settings, self.root)
 
     @cached_property
     def dataset(self) -> Dataset:
@@ -589,6 +586,17 @@ class Catalogue:
             "shapes": len(shapes),
             "named_queries": len(self.queries),
         }
+
+
+def cache_folder(settings: Settings, root: Path) -> Path | None:
+    """Where derived results are remembered: the ``cache_dir`` setting (None for ``none``), else
+    ``.railgraph-cache`` in a writable ``root``, else ``~/.cache/railgraph``."""
+    setting = settings["cache_dir"]
+    if setting == "none":
+        return None
+    if setting:
+        return Path(setting)
+    return root / ".railgraph-cache" if os.access(root, os.W_OK) else Path.home() / ".cache" / "railgraph"
 
 
 def looks_like_sparql(text: str) -> bool:

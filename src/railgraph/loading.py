@@ -27,6 +27,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from . import rdf_input
+from .checked_sources import CheckedSources
 from .errors import InputError
 from .namespaces import BASE, GRAPH, PREFIXES
 from .terms import to_oxigraph, to_rdflib
@@ -62,12 +63,14 @@ class Source:
     graph_iri: URIRef
     quads: tuple[ox.Quad, ...]
     prefixes: dict[str, str] = field(default_factory=dict)
+    #: The SHA-256 of the bytes read (empty where the source was not read from its file).
+    digest: bytes = b""
 
     @classmethod
-    def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph) -> Source:
+    def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph, digest: bytes = b"") -> Source:
         """A source read by rdflib (its graph is kept as it is)."""
         source = cls(path, graph_iri, tuple(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-                                            for s, p, o in graph))
+                                            for s, p, o in graph), digest=digest)
         source.__dict__["graph"] = graph
         return source
 
@@ -215,10 +218,21 @@ def line_of(text: str, needle: str) -> int | None:
 
 
 def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars: int,
-                contexts: rdf_input.ContextAllowList | None = None) -> Source:
-    """Parse one file as the source named ``relative``, with stable blank-node labels."""
+                contexts: rdf_input.ContextAllowList | None = None, checked: CheckedSources | None = None) -> Source:
+    """Parse one file as the source named ``relative``, with stable blank-node labels.
+
+    ``checked``: the files known to pass the checks of reading (a catalogue file found there is
+    only parsed), which this one joins when it passes."""
     syntax = rdf_input.syntax_of(path)
-    text = rdf_input.read_text(path, max_bytes)
+    data = rdf_input.read_bytes(path, max_bytes)
+    text = rdf_input.decode(data, path)
+    digest = hashlib.sha256(data).digest()
+    key = CheckedSources.key(syntax, digest) if checked is not None and syntax in FORMATS.values() else None
+    known = checked.blank_nodes(key) if checked is not None and key is not None else None
+    if known is not None:  # passed before with these bytes: only parsed
+        reading = rdf_input.parse_checked(text, syntax, path)
+        quads = numbered_blank_nodes(tuple(reading.quads), relative) if known else tuple(reading.quads)
+        return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest)
     reading = rdf_input.parse(text, syntax, path, max_literal_chars=max_literal_chars,
                               contexts=contexts)
     quads = tuple(reading.quads)
@@ -231,10 +245,12 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
                               "blank nodes stably costs time that grows with the square of their number")
     if syntax in FORMATS.values() and _RDFLIB_ONLY.search(text):
         graph = _parse_rdflib(text, syntax, path, text.encode("utf-8"))
-        return Source.of_graph(path, graph_iri_for(relative), stable_blank_nodes(graph, relative))
+        return Source.of_graph(path, graph_iri_for(relative), stable_blank_nodes(graph, relative), digest)
+    if checked is not None and key is not None:
+        checked.passed(key, len(blank))
     if blank:
         quads = numbered_blank_nodes(quads, relative)
-    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes))
+    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest)
 
 
 def _blank_nodes(quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:
@@ -282,13 +298,17 @@ def stable_blank_nodes(graph: Graph, seed: str) -> Graph:
     return relabelled
 
 
-def load_sources(root: Path, folders: list[Path], *, max_bytes: int,
-                 max_literal_chars: int) -> list[Source]:
-    """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name)."""
+def load_sources(root: Path, folders: list[Path], *, max_bytes: int, max_literal_chars: int,
+                 checked: CheckedSources | None = None) -> list[Source]:
+    """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name).
+
+    ``checked``: see :func:`read_source`; it is saved once every file has been read."""
     sources = [read_source(path, relative_name(path, root, folder), max_bytes=max_bytes,
-                           max_literal_chars=max_literal_chars)
+                           max_literal_chars=max_literal_chars, checked=checked)
                for folder in folders for path in source_files(folder)]
     check_single_owner(sources)
+    if checked is not None:
+        checked.save()
     return sources
 
 

@@ -128,7 +128,11 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
 
 def read_text(path: Path, max_bytes: int) -> str:
     """The UTF-8 text of a file (see :func:`read_bytes`), without a leading byte-order mark."""
-    data = read_bytes(path, max_bytes)
+    return decode(read_bytes(path, max_bytes), path)
+
+
+def decode(data: bytes, path: Path) -> str:
+    """The UTF-8 text of the bytes of the file at ``path``, without a leading byte-order mark."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -152,6 +156,12 @@ def parse(text: str, syntax: str, path: Path, *, max_literal_chars: int,
     check_literals(literals, text, path, max_literal_chars)
     check_datatypes(literals, text, path)
     return reading
+
+
+def parse_checked(text: str, syntax: str, path: Path) -> Reading:
+    """``text`` in Turtle or N-Triples, known to pass the checks of :func:`parse` (see
+    :mod:`railgraph.checked_sources`): only parsed."""
+    return _parse_oxigraph(text, syntax, path)
 
 
 def read(path: Path, *, max_bytes: int, max_literal_chars: int,
