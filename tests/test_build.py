@@ -294,6 +294,17 @@ def test_the_build_fills_its_store_without_a_graph_per_source_and_lets_it_go(tmp
     assert {quad.graph_name.value for quad in trig} == named, "the dataset dumps still hold a graph per source"
 
 
+def test_a_command_about_to_exit_keeps_the_partial_store_rather_than_freeing_it(tmp_path: Path) -> None:
+    from railgraph.catalogue import Catalogue
+    from railgraph.settings import Settings
+
+    catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": "none"}))
+    kept: list[object] = []
+    assert build(catalogue, tmp_path / "dist", ("nt",), site=False, keep=kept.append).ok
+    assert len(kept) == 1 and isinstance(kept[0], ox.Store) and len(kept[0]) > 0
+    assert catalogue.whole_store and "_memory_store" not in catalogue.__dict__
+
+
 @pytest.mark.parametrize("formats", [("nt", "ttl", "rdfxml"), ("ttl",), ("rdfxml", "nt")])
 def test_turtle_and_rdfxml_made_from_the_n_triples_lines_are_the_exports_bytes(catalogue, tmp_path: Path,
                                                                                  formats: tuple[str, ...],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -141,10 +141,13 @@ class Catalogue:
         finally:
             self._remember_closure = self._source_graphs = True
 
-    def forget_partial_store(self) -> None:
+    def forget_partial_store(self, keep: Callable[[object], object] | None = None) -> None:
         """Let go of a store made without the sources' graphs (see :meth:`infer`), and of what was
-        read from it, so that whatever asks for the store next gets a whole one."""
+        read from it, so that whatever asks for the store next gets a whole one. ``keep`` is handed
+        the store, where freeing it would only cost time (a process about to exit)."""
         if not self.whole_store:
+            if keep is not None:
+                keep(self.__dict__.get("_memory_store"))
             key = self.inference_key  # the closure of the same sources: the next store reads it back
             self._forget()
             self.inference_key, self.whole_store = key, True

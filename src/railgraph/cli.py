@@ -123,7 +123,8 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     catalogue = open_catalogue(root, data)
     with step("building"):
         result = run_build(catalogue, out_dir, names, site=not no_site, key=key, step=lambda phase: stderr.print(
-            f"[dim]  {time.perf_counter() - started:5.1f} s  {phase}[/dim]"))
+            f"[dim]  {time.perf_counter() - started:5.1f} s  {phase}[/dim]"),
+            keep=_LEFT_TO_EXIT.append if _LEFT_TO_EXIT is not None else None)
     report = result.report
     if not result.ok:
         click.echo(report.to_text(), err=True)
