@@ -109,15 +109,25 @@ def test_the_schema_is_closed_once_for_every_build_of_it(generated_root: Path, t
     assert schema.read_bytes() == text, "and written anew"
 
 
-def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", [
+    lambda text: text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:],
+    lambda text: text[text.index(b"\n") + 1:],  # one quad fewer: still N-Quads, read leniently
+    lambda text: text.replace(b"/tool/", b"/tooL/", 1),  # another IRI: still N-Quads
+    lambda text: text[:-1],  # the checksum cut short
+    lambda text: text[:text.rindex(b"# sha256 ")],  # without it: written by an earlier version
+])
+def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_path: Path, damage) -> None:
     cache = tmp_path / "cache"
     expected = _inferred(generated_root, cache)
     (cached,) = cache.glob("inferred-*.nq")
     text = cached.read_bytes()
-    cached.write_bytes(text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:])
+    cached.write_bytes(damage(text))
     assert _inferred(generated_root, cache) == expected
-    # and written anew: the same quads, in the order the store lists them (not always the same)
-    assert sorted(cached.read_bytes().splitlines()) == sorted(text.splitlines())
+    # and written anew: the same quads, in the order the store lists them (not always the same),
+    # and their checksum
+    again = cached.read_bytes().splitlines()
+    assert sorted(again[:-1]) == sorted(text.splitlines()[:-1])
+    assert again[-1].startswith(b"# sha256 ")
 
 
 def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, tmp_path: Path,
