@@ -118,6 +118,7 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet
     """
     types = None if among is None else \
         {node: set(data.objects(node, RDF.type)) for node in among if not isinstance(node, Literal)}
+    instances: dict[URIRef, set[Node]] = {}  # of a class several shapes target: asked once
     targets: Targets = {}
     for shape in ShapesGraph(shapes).shapes:
         nodes, classes, implicit_classes, objects_of, subjects_of = (list(part) for part in shape.target())
@@ -131,8 +132,10 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet
                 kinds = set(data.transitive_subjects(RDFS.subClassOf, cls))
                 found.update(node for node, held in types.items() if not held.isdisjoint(kinds))
             elif isinstance(cls, URIRef):
-                answer = union_query(store, f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS.subClassOf}>* <{cls}> }}")
-                found.update(to_rdflib(row["this"]) for row in answer)  # type: ignore[union-attr]
+                if cls not in instances:
+                    answer = union_query(store, f"SELECT DISTINCT ?this WHERE {{ ?this a/<{RDFS.subClassOf}>* <{cls}> }}")
+                    instances[cls] = {to_rdflib(row["this"]) for row in answer}  # type: ignore[union-attr]
+                found.update(instances[cls])
             else:  # a blank node cannot be named in a query
                 for each in data.transitive_subjects(RDFS.subClassOf, cls):
                     found.update(data.subjects(RDF.type, each))
