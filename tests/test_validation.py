@@ -369,6 +369,25 @@ def test_literal_focus_nodes_of_a_sparql_target_are_validated_after_an_edit(tmp_
     assert {r.focus_node for r in edited.results} == {"alpha", "beta"}
 
 
+def test_data_named_by_its_sources_and_inferred_key_is_not_counted(tmp_path, monkeypatch) -> None:
+    """The key of the inferred graph names the data with the sources' digest, in place of its
+    triples counted: the same names find the report made before (here, of data that a count would
+    tell apart), and another key does not."""
+    ex = "https://example.org/"
+    shapes = Graph().parse(format="turtle", data=f"""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{ex}NameShape> a sh:NodeShape ; sh:targetSubjectsOf <{ex}name> ; sh:message "no name" ;
+            sh:property [ sh:path <{ex}name> ; sh:datatype xsd:integer ] .""")
+    data = Graph().parse(format="turtle", data=f'<{ex}a> <{ex}name> "alpha" .')
+    first = validation.validate_fast(data, shapes, cache_dir=tmp_path, source_digest="s", inferred_key="i")
+    data.add((URIRef(ex + "a"), URIRef(ex + "other"), URIRef(ex + "x")))
+    monkeypatch.setattr(validation_focus, "find_targets", lambda *args, **kwargs: pytest.fail("validated again"))
+    again = validation.validate_fast(data, shapes, cache_dir=tmp_path, source_digest="s", inferred_key="i")
+    assert results(again) == results(first) != []
+    with pytest.raises(pytest.fail.Exception, match="validated again"):
+        validation.validate_fast(data, shapes, cache_dir=tmp_path, source_digest="s", inferred_key="other")
+
+
 def test_whatever_reaches_a_changed_node_along_a_chain_is_affected(monkeypatch) -> None:
     """Inference adds rg:hasAncestor along the chain too; the rule does not rely on it."""
     data = Graph()

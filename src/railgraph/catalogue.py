@@ -272,8 +272,8 @@ class Catalogue:
         store = self.oxstore
         report = validation.validate_fast(store_graph.view(store), self.shapes, lambda node: self.locate(node, texts),
                                           cache_dir=self.cache_dir(), source_digest=self.source_digest(),
-                                          store=store, workers=workers, parts=self._fingerprinted_parts(),
-                                          fingerprints=fingerprints)
+                                          inferred_key=self.inference_key, store=store, workers=workers,
+                                          parts=self._fingerprinted_parts(), fingerprints=fingerprints)
         if added:
             subjects = {s.value for source in added for s in source.subjects if isinstance(s, ox.NamedNode)}
             report.results = [r for r in report.results if r.focus_node in subjects]
