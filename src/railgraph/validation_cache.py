@@ -212,10 +212,14 @@ def schema_digest(data: Graph) -> str:
 
 def affected(data: Graph, before: Fingerprints, after: Fingerprints) -> set[Node]:
     """The nodes whose results may differ between the data fingerprinted ``before`` and ``data``."""
-    subject_changed = {_node(n) for n in before.keys() | after.keys()
-                       if before.get(n, (0, 0))[0] != after.get(n, (0, 0))[0]}
-    object_changed = {_node(n) for n in before.keys() | after.keys()
-                      if before.get(n, (0, 0))[1] != after.get(n, (0, 0))[1]}
+    subject_changed: set[Node] = set()
+    object_changed: set[Node] = set()
+    for name in {name for name, _ in before.items() ^ after.items()}:  # in one and not the other
+        old, new = before.get(name, (0, 0)), after.get(name, (0, 0))
+        if old[0] != new[0]:
+            subject_changed.add(_node(name))
+        if old[1] != new[1]:
+            object_changed.add(_node(name))
     found = subject_changed | object_changed
     ring = subject_changed
     for _ in range(REACH):
