@@ -224,6 +224,39 @@ def write_through(path: Path, write: Callable[[BinaryIO], object], *, durable: b
         raise
 
 
+
+class Digesting:
+    """A stream that digests (SHA-256) the bytes written through it, for a checksum written after them."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.digest = stream, hashlib.sha256()
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.digest.update(data)
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def newest_first(folder: Path, pattern: str) -> list[Path]:
+    """The files of ``folder`` matching ``pattern``, the most recently modified first (one
+    removed meanwhile, by another process, is left out)."""
+    found = []
+    for path in folder.glob(pattern):
+        try:
+            found.append((path.stat().st_mtime, path))
+        except OSError:
+            pass
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def keep_newest(folder: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recently modified files of ``folder`` matching ``pattern``
+    (a cache's, which can always be made again)."""
+    for stale in newest_first(folder, pattern)[keep:]:
+        stale.unlink(missing_ok=True)
+
 def _replaceable(folder: Path) -> bool:
     if not folder.is_dir():
         return False

@@ -23,7 +23,7 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
-from .atomic import write_through
+from .atomic import Digesting, keep_newest, write_through
 from .errors import InputError
 from .loading import graph_of, new_graph
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
@@ -193,23 +193,9 @@ _TRAILER = len(_CHECKSUM) + 64 + 1
 
 def _write_closure(store: ox.Store, graph: ox.NamedNode, stream: BinaryIO) -> None:
     """The quads of ``graph`` as N-Quads, then their checksum (an N-Quads comment)."""
-    digesting = _Digesting(stream)
+    digesting = Digesting(stream)
     ox.serialize(store.quads_for_pattern(None, None, None, graph), digesting, format=ox.RdfFormat.N_QUADS)
     stream.write(_CHECKSUM + digesting.digest.hexdigest().encode("ascii") + b"\n")
-
-
-class _Digesting:
-    """A stream that digests the bytes written through it."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream, self.digest = stream, hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.stream.write(data)
-
-    def flush(self) -> None:
-        self.stream.flush()
 
 
 def _whole(path: Path) -> bool:
@@ -277,7 +263,7 @@ def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
     seconds old."""
     try:
         write_through(path, write, durable=False)
-        _prune(path.parent, f"{path.name.split('-', 1)[0]}-*{path.suffix}", keep=8)
+        keep_newest(path.parent, f"{path.name.split('-', 1)[0]}-*{path.suffix}", keep=8)
         _remove_abandoned(path.parent)
     except (InputError, OSError):
         pass
@@ -321,9 +307,3 @@ def input_key(store: ox.Store, sources: Sequence[Iterable[ox.Quad]]) -> str:
         digest.update(hashlib.sha256(ox.serialize(relevant(quads), format=ox.RdfFormat.N_TRIPLES)).digest())
     return digest.hexdigest()
 
-
-def _prune(cache_dir: Path, pattern: str, keep: int) -> None:
-    """Remove all but the ``keep`` most recent cache files matching ``pattern``."""
-    entries = sorted(cache_dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in entries[keep:]:
-        stale.unlink(missing_ok=True)

@@ -45,7 +45,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .atomic import write_through
+from .atomic import keep_newest, newest_first, write_through
 from .errors import InputError
 from .namespaces import RG
 
@@ -251,11 +251,7 @@ def latest_parts(cache_dir: Path) -> dict[str, Fingerprints]:
 
 
 def _latest(cache_dir: Path, shapes_key: str | None, *, touch: bool = True) -> Snapshot | None:
-    try:
-        candidates = sorted(cache_dir.glob(f"validation-{shapes_key[:16] if shapes_key else '*'}-*.json"),
-                            key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:
-        return None
+    candidates = newest_first(cache_dir, f"validation-{shapes_key[:16] if shapes_key else '*'}-*.json")
     return next((s for s in (_load(p, shapes_key, None, touch=touch) for p in candidates) if s is not None), None)
 
 
@@ -268,9 +264,7 @@ def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
     try:  # leaves no temporary file, whatever stops it
         write_through(_path(cache_dir, shapes_key, snapshot.data_key), lambda stream: stream.write(data),
                       durable=False)
-        stale = sorted(cache_dir.glob("validation-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for path in stale[KEEP:]:
-            path.unlink(missing_ok=True)
+        keep_newest(cache_dir, "validation-*.json", KEEP)
     except (InputError, OSError):
         pass  # a read-only place, a full disk: the cache is an optimisation only
 

@@ -15,8 +15,8 @@ import hashlib
 import json
 import os
 import struct
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from .._version import __version__
-from ..atomic import write_through
+from ..atomic import Digesting, keep_newest, newest_first, write_through
 from ..errors import InputError
 from ..loading import Source
 from . import compact, jsonld
@@ -166,7 +166,7 @@ def read(cache_dir: Path, kind: str) -> Pieces:
     The file is written as :func:`write` writes it: a first line, then each group (its key, how
     many pieces it holds, and each piece's key and bytes, their sizes first), then the SHA-256
     of all of that."""
-    files = _files(cache_dir, kind)
+    files = newest_first(cache_dir, f"pieces-{kind}-*.bin")
     if not files:
         return {}
     try:
@@ -206,35 +206,18 @@ def write(cache_dir: Path, kind: str, pieces: Pieces) -> None:
             os.utime(path)
         else:
             write_through(path, lambda stream: _write(stream, pieces), durable=False)
-        for stale in _files(cache_dir, kind)[KEEP:]:
-            stale.unlink(missing_ok=True)
+        keep_newest(cache_dir, f"pieces-{kind}-*.bin", KEEP)
     except (InputError, OSError):
         pass
 
 
 def _write(stream: BinaryIO, pieces: Pieces) -> None:
     """Write ``pieces`` as :func:`read` reads them, digesting them as they go."""
-    digest = hashlib.sha256()
-
-    def put(data: bytes | memoryview) -> None:
-        digest.update(data)
-        stream.write(data)
-
     stream.write(_MAGIC)
+    digesting = Digesting(stream)
     for key, group in pieces.items():
-        put(key.encode("ascii") + _COUNT.pack(len(group)))
+        digesting.write(key.encode("ascii") + _COUNT.pack(len(group)))
         for piece_key, data in group:
-            put(_SIZES.pack(len(piece_key), len(data)) + piece_key)
-            put(data)
-    stream.write(digest.hexdigest().encode("ascii"))
-
-
-def _files(cache_dir: Path, kind: str) -> list[Path]:
-    """The ``kind`` files of the cache, the latest first."""
-    found = []
-    for path in cache_dir.glob(f"pieces-{kind}-*.bin"):
-        try:
-            found.append((path.stat().st_mtime, path))
-        except OSError:
-            pass  # removed meanwhile
-    return [path for _, path in sorted(found, reverse=True)]
+            digesting.write(_SIZES.pack(len(piece_key), len(data)) + piece_key)
+            digesting.write(data)
+    stream.write(digesting.digest.hexdigest().encode("ascii"))
