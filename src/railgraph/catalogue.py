@@ -107,7 +107,7 @@ class Catalogue:
 
     def _forget(self) -> None:
         self.inference_key = None
-        for name in ("inferred_triples", "_memory_store", "_file_digests", "asserted", "inferred",
+        for name in ("inferred_triples", "_memory_store", "file_digests", "asserted", "inferred",
                      "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
             self.__dict__.pop(name, None)
 
@@ -187,11 +187,11 @@ class Catalogue:
         digest = hashlib.sha256()
         for source in sorted(self.sources, key=lambda s: str(s.graph_iri)):
             digest.update(str(source.graph_iri).encode() + b"\0")
-            digest.update(self._file_digests[source.graph_iri])
+            digest.update(self.file_digests[source.graph_iri])
         return digest.hexdigest()
 
     @cached_property
-    def _file_digests(self) -> dict[URIRef, bytes]:
+    def file_digests(self) -> dict[URIRef, bytes]:
         """The SHA-256 of each source file's bytes as they were read, by its graph."""
         return {source.graph_iri: source.digest or hashlib.sha256(source.path.read_bytes()).digest()
                 for source in self.sources}
@@ -216,7 +216,7 @@ class Catalogue:
         and this version (which reads it)."""
         parts: list[validation_cache.Lines] = []
         for source in self.sources:
-            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self._file_digests[source.graph_iri])
+            key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self.file_digests[source.graph_iri])
             parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
                 (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
         return parts
@@ -527,9 +527,9 @@ class Catalogue:
         elif inferred:
             statements = self.inferred_triples
         elif fmt.name == "nt":  # from pieces kept in the cache while their sources are unchanged
-            return pieces.ntriples(self.sources, self._file_digests, self.cache_dir())
+            return pieces.ntriples(self.sources, self.file_digests, self.cache_dir())
         else:
-            document = pieces.jsonld_document(self.sources, self._file_digests, self.cache_dir(),
+            document = pieces.jsonld_document(self.sources, self.file_digests, self.cache_dir(),
                                               self.jsonld_context) if fmt.name == "jsonld" else None
             if document is not None:
                 return document

@@ -196,10 +196,11 @@ def read(cache_dir: Path, kind: str) -> Pieces:
     return pieces
 
 
-def write(cache_dir: Path, kind: str, pieces: Pieces) -> None:
-    """Keep ``pieces`` as the latest ``kind`` file of the cache (unless it is there already),
-    and the :data:`KEEP` latest files of that kind; a cache that cannot be written is skipped."""
-    name = hashlib.sha256("\n".join(sorted(pieces)).encode()).hexdigest()[:32]
+def write(cache_dir: Path, kind: str, pieces: Pieces, tag: str = "") -> None:
+    """Keep ``pieces`` as the latest ``kind`` file of the cache (unless it is there already: the
+    file is named by their keys, and ``tag`` where the pieces of a key may change), and the
+    :data:`KEEP` latest files of that kind; a cache that cannot be written is skipped."""
+    name = hashlib.sha256(("\n".join(sorted(pieces)) + (f"\0{tag}" if tag else "")).encode()).hexdigest()[:32]
     path = cache_dir / f"pieces-{kind}-{name}.bin"
     try:
         if path.exists():

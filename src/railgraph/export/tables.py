@@ -25,9 +25,10 @@ turns each row back into the asserted triples of its entry.
   show it as text and never run it as a formula. A CSVW processor reads the quote as part of the
   value; the catalogue holds no such value today.
 
-Everything is read from the catalogue's pyoxigraph store (one pass over the asserted triples, no
-rdflib graph of the whole catalogue); tests hold the tables equal to the same tables read from the
-rdflib graphs.
+Everything is read from the catalogue's pyoxigraph store (each row's subject looked up, no rdflib
+graph of the whole catalogue), or from rows kept in the cache while their sources are unchanged
+(see :mod:`.table_parts`); tests hold the tables equal to the same tables read from the rdflib
+graphs.
 
 Known limit of CSVW 1.0: the ``valueUrl`` of a cell names one node, so a strict processor expands
 ``{+col}`` of a multi-valued IRI column once, with the list joined by commas (w3c/csvw#164). The
@@ -43,9 +44,10 @@ import io
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyoxigraph as ox
@@ -54,6 +56,7 @@ from rdflib import URIRef
 from ..errors import RailgraphError
 from ..namespaces import DCTERMS, FOAF, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
 from ..store import union_quads
+from . import table_parts
 
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
@@ -105,7 +108,6 @@ TABLES: tuple[Table, ...] = (
 
 _PREFERRED = (DCTERMS.title, RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.description,
               SKOS.definition, RG.status)
-_SEPARATORS = "|¦" + "".join(map(chr, range(0xE000, 0xF900)))
 _XSD_BUILTINS = frozenset((
     "anyAtomicType anyURI base64Binary boolean byte date dateTime dateTimeStamp dayTimeDuration "
     "decimal double duration float gDay gMonth gMonthDay gYear gYearMonth hexBinary int integer "
@@ -126,16 +128,12 @@ class _Kind(NamedTuple):
     datatype: str
 
 
-#: Values by column key (predicate IRI, kind as :func:`_code` writes it), then by row IRI.
-_Cells = defaultdict[tuple[str, str], dict[str, list[str]]]
-
-
 @dataclass(frozen=True)
 class _Column:
     name: str
     predicate: URIRef
     kind: _Kind
-    cells: dict[str, list[str]]  # sorted values per row IRI
+    key: table_parts.Key
     separator: str | None
     note: str | None  # why a column holds inferred values
 
@@ -144,19 +142,37 @@ def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
     """The CSV files, one per class, and ``csv-metadata.json``, by file name.
 
     Reads the catalogue's pyoxigraph store (:attr:`~railgraph.catalogue.Catalogue.oxstore`), never
-    its rdflib graphs.
+    its rdflib graphs; the rows of sources unchanged since the last tables were written come from
+    the cache (see :mod:`.table_parts`).
     """
     store = catalogue.oxstore
-    files: dict[str, bytes] = {}
-    descriptions = []
+    cache = catalogue.cache_dir()
+    files = [table.file for table in TABLES]
     with _no_cycle_collection():
-        rows = {table: _rows(store, table.cls) for table in TABLES}
-        found = _asserted_cells(store, rows)
-        for table in TABLES:
-            _add_flattened(store, table, rows[table], found[table])
-            columns = _columns(table, found[table], store)
-            files[table.file] = _csv(rows[table], columns)
+        rows = [_rows(store, table.cls) for table in TABLES]
+        flattened = [_flattened(store, table, members) for table, members in zip(TABLES, rows)]
+        parts = table_parts.parts_of(catalogue.sources, catalogue.file_digests, rows, flattened)
+        kept = table_parts.read(cache, files)
+        rendered = [_fresh(store, part, flattened) if part.key not in kept else kept[part.key] for part in parts]
+        del kept
+        tables: dict[str, bytes] = {}
+        descriptions = []
+        for index, table in enumerate(TABLES):
+            columns = _columns(table, table_parts.merged(each[index].summary for each in rendered), store)
+            layout = [(column.key, column.separator) for column in columns]
+            digest = table_parts.layout_digest(layout)
+            every: list[table_parts.Line] = []
+            for part, each in zip(parts, rendered):
+                mine = each[index]
+                if mine.layout != digest or len(mine.lines) != len(part.rows[index]):
+                    if mine.cells is None:  # a kept part, written for other columns
+                        mine.cells = _cells(store, part, index, flattened) if part.rows[index] else {}
+                    mine.lines, mine.layout = _lines(mine.cells, part.rows[index], layout), digest
+                every.extend(mine.lines)
+            every.sort(key=itemgetter(0))
+            tables[table.file] = _header(columns) + b"".join(line for _, line in every)
             descriptions.append(_table_description(table, columns))
+        table_parts.write(cache, files, {part.key: each for part, each in zip(parts, rendered) if part.key})
     metadata = {
         "@context": CSVW_CONTEXT,
         "dc:title": "railgraph catalogue tables",
@@ -165,8 +181,8 @@ def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
         "dialect": DIALECT,
         "tables": descriptions,
     }
-    files[METADATA_FILE] = (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode()
-    return files
+    tables[METADATA_FILE] = (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode()
+    return tables
 
 
 def neutralise(text: str) -> str:
@@ -194,66 +210,52 @@ def _rows(store: ox.Store, cls: URIRef) -> list[str]:
     return sorted({quad.subject.value for quad in typed if isinstance(quad.subject, ox.NamedNode)})
 
 
-def _asserted_cells(store: ox.Store, rows: dict[Table, list[str]]) -> dict[Table, _Cells]:
-    """Each table's asserted values, by column key and row, in one pass over the asserted
-    triples: the store's default graph, the union of the sources' graphs (a set, so a triple in
-    two source files is one value)."""
-    wanted = {row: row for members in rows.values() for row in members}
-    names: dict[str, str] = {}  # one string object per predicate and kind, so keys share them
-    found: defaultdict[tuple[str, str, str], list[str]] = defaultdict(list)  # (row, predicate, kind)
-    iri, literal, blank = ox.NamedNode, ox.Literal, ox.BlankNode
-    for subject, predicate, value, _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        if type(subject) is not iri:
-            continue
-        row = wanted.get(subject.value)
-        if row is None:
-            continue
-        kind = type(value)  # _code, inlined: this loop sees every asserted triple
-        if kind is literal:
-            language = value.language
-            code = "@" + language if language else value.datatype.value
-        elif kind is blank:
-            continue
-        else:
-            code = ""
-        text = predicate.value
-        found[row, names.setdefault(text, text), names.setdefault(code, code)].append(value.value)
-    cells: dict[Table, _Cells] = {table: defaultdict(dict) for table in rows}
-    tables_of: defaultdict[str, list[tuple[_Cells, frozenset[str]]]] = defaultdict(list)
-    for table, members in rows.items():
-        target = (cells[table], frozenset(map(str, table.flattened)))
-        for row in members:
-            tables_of[row].append(target)
-    for (row, predicate, code), values in found.items():
-        for by_key, skipped in tables_of[row]:
-            if predicate not in skipped:
-                by_key[predicate, code][row] = values
-    return cells
-
-
-def _add_flattened(store: ox.Store, table: Table, rows: list[str], cells: _Cells) -> None:
-    """Add the values of the table's flattened predicates, read from the union."""
+def _flattened(store: ox.Store, table: Table, rows: list[str]) -> dict[str, table_parts.Cells]:
+    """The values of the table's flattened predicates, read from the union, by row."""
     members = set(rows)
+    found: dict[str, table_parts.Cells] = {}
     for predicate in table.flattened:
         for subject, _, value, _ in union_quads(store, None, ox.NamedNode(predicate)):
             if isinstance(subject, ox.NamedNode) and subject.value in members \
                     and not isinstance(value, ox.BlankNode):
-                cells[str(predicate), _code(value)].setdefault(subject.value, []).append(value.value)
+                found.setdefault(subject.value, {}).setdefault((str(predicate), _code(value)), []).append(value.value)
+    return found
 
 
-def _columns(table: Table, cells: _Cells, store: ox.Store) -> list[_Column]:
-    keys = {(URIRef(predicate), _kind(code)): (predicate, code) for predicate, code in cells}
+def _fresh(store: ox.Store, part: table_parts.Part,
+           flattened: list[dict[str, table_parts.Cells]]) -> list[table_parts.Rendered]:
+    """A part the cache does not hold: its cells in each table, read from the store."""
+    asserted = table_parts.cells_of(store, {row for members in part.rows for row in members})
+    rendered = []
+    for index, table in enumerate(TABLES):
+        cells = table_parts.table_cells(asserted, part.rows[index], _skipped(table), flattened[index])
+        rendered.append(table_parts.Rendered(table_parts.summary(cells), cells=cells))
+    return rendered
+
+
+def _cells(store: ox.Store, part: table_parts.Part, index: int,
+           flattened: list[dict[str, table_parts.Cells]]) -> dict[str, table_parts.Cells]:
+    """The cells of a part's rows in the index-th table, read from the store."""
+    rows = part.rows[index]
+    return table_parts.table_cells(table_parts.cells_of(store, rows), rows, _skipped(TABLES[index]),
+                                   flattened[index])
+
+
+def _skipped(table: Table) -> frozenset[str]:
+    """The predicates whose asserted values a table leaves out: it flattens them from the union."""
+    return frozenset(map(str, table.flattened))
+
+
+def _columns(table: Table, found: dict[table_parts.Key, str | None], store: ox.Store) -> list[_Column]:
+    """A table's columns, in order, from its column keys and their separators."""
+    keys = {(URIRef(predicate), _kind(code)): (predicate, code) for predicate, code in found}
     names = _names(list(keys))
     columns = []
     for (predicate, kind), key in keys.items():
-        values = {row: sorted(set(found)) if len(found) > 1 else found
-                  for row, found in cells[key].items()}
-        multi = any(len(found) > 1 for found in values.values())
-        separator = _separator(v for found in values.values() for v in found) if multi else None
         note = None
         if predicate in table.flattened:
             note = f"Inferred, not asserted. {_comment(store, predicate)}".strip()
-        columns.append(_Column(names[predicate, kind], predicate, kind, values, separator, note))
+        columns.append(_Column(names[predicate, kind], predicate, kind, key, found[key], note))
     order = {predicate: index for index, predicate in enumerate(_PREFERRED)}
     return sorted(columns, key=lambda c: (order.get(c.predicate, len(order)), c.name))
 
@@ -313,27 +315,40 @@ def _prefix(predicate: URIRef) -> str:
     return PREFIX_OF.get(namespace) or _snake(namespace.rstrip("#/").rsplit("/", 1)[-1])
 
 
-def _separator(values: Iterable[str]) -> str:
-    text = "\n".join(values)
-    for candidate in _SEPARATORS[:2]:  # the usual answers, found without a set of every character
-        if candidate not in text:
-            return candidate
-    used = set(text)
-    for candidate in _SEPARATORS:
-        if candidate not in used:
-            return candidate
-    raise RailgraphError("no separator character is free: the values use every candidate")
+def _header(columns: list[_Column]) -> bytes:
+    """A table's header row: ``id``, then the name of each column."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(["id"] + [column.name for column in columns])
+    return buffer.getvalue().encode("utf-8")
 
 
-def _csv(rows: list[str], columns: list[_Column]) -> bytes:
+def _lines(cells: Mapping[str, table_parts.Cells], rows: Iterable[str],
+           columns: table_parts.Layout) -> list[table_parts.Line]:
+    """Each of ``rows`` as a CSV line (RFC 4180, CRLF), its cells in the order of ``columns``:
+    the id, then each column's values, sorted and joined by its separator."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["id"] + [column.name for column in columns])
-    texts = [{row: neutralise((column.separator or "").join(values))
-              for row, values in column.cells.items()} for column in columns]
+    ends: list[tuple[str, int]] = []
     for row in rows:
-        writer.writerow([neutralise(row)] + [text.get(row, "") for text in texts])
-    return buffer.getvalue().encode("utf-8")
+        row_cells = cells[row]
+        texts = [neutralise(row)]
+        for key, separator in columns:
+            found = row_cells.get(key)
+            if not found:
+                texts.append("")
+            elif len(found) == 1:
+                texts.append(neutralise(found[0]))
+            else:
+                texts.append(neutralise((separator or "").join(sorted(set(found)))))
+        writer.writerow(texts)
+        ends.append((row, buffer.tell()))
+    text = buffer.getvalue()
+    written: list[table_parts.Line] = []
+    start = 0
+    for row, end in ends:
+        written.append((row.encode("utf-8"), text[start:end].encode("utf-8")))
+        start = end
+    return written
 
 
 def _table_description(table: Table, columns: list[_Column]) -> dict[str, Any]:

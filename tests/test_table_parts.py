@@ -1,0 +1,147 @@
+"""The CSV tables assembled from parts kept in the cache are the tables written whole, byte for
+byte; after an edit only the edited file's rows are read from the store again, unless a table's
+columns changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from railgraph.catalogue import Catalogue
+from railgraph.export import table_parts
+from railgraph.export.tables import render_tables
+from railgraph.settings import Settings
+
+ORGANISATION = "https://w3id.org/railgraph/id/organisation/"
+
+
+@pytest.fixture()
+def root(generated_root: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "catalogue"
+    shutil.copytree(generated_root, copy, ignore=shutil.ignore_patterns(".railgraph-cache", "dist"))
+    return copy
+
+
+@pytest.fixture()
+def read_from_store(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many subjects each read of cells from the store asked for."""
+    calls: list[int] = []
+    original = table_parts.cells_of
+
+    def counted(store, subjects):
+        subjects = list(subjects)
+        calls.append(len(subjects))
+        return original(store, subjects)
+
+    monkeypatch.setattr(table_parts, "cells_of", counted)
+    return calls
+
+
+def tables(root: Path, cache: Path | None) -> dict[str, bytes]:
+    settings = Settings.resolve({"cache_dir": str(cache) if cache else "none"}, environ={})
+    return render_tables(Catalogue.load(root, settings=settings))
+
+
+def edit(root: Path, old: str, new: str) -> None:
+    path = root / "data" / "tools" / "tool-0001.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def header(data: bytes) -> list[str]:
+    return data.split(b"\r\n", 1)[0].decode().split(",")
+
+
+def test_tables_read_back_from_the_cache_are_the_tables_written_whole(root: Path, tmp_path: Path,
+                                                                      read_from_store: list[int]) -> None:
+    whole = tables(root, None)
+    assert tables(root, tmp_path / "cache") == whole  # made, then kept
+    read_from_store.clear()
+    assert tables(root, tmp_path / "cache") == whole  # read back
+    assert read_from_store == []
+    assert len(list((tmp_path / "cache").glob("pieces-csv-*.bin"))) == 1
+
+
+def test_after_an_edit_only_the_edited_files_rows_are_read_again(root: Path, tmp_path: Path,
+                                                                 read_from_store: list[int]) -> None:
+    cache = tmp_path / "cache"
+    tables(root, cache)
+    edit(root, 'dct:title "', 'dct:title "An edited title, with a comma: ')
+    read_from_store.clear()
+    edited = tables(root, cache)
+    assert read_from_store == [50]  # the 50 tools of the edited file; the other parts were kept
+    assert edited == tables(root, None)
+    assert b'"An edited title, with a comma: ' in edited["tools.csv"]
+
+
+def test_a_new_column_writes_its_table_again_from_every_part(root: Path, tmp_path: Path,
+                                                             read_from_store: list[int]) -> None:
+    cache = tmp_path / "cache"
+    tables(root, cache)
+    edit(root, "rg:status <", "rdfs:seeAlso <https://example.org/see-also> ;\n    rg:status <")
+    read_from_store.clear()
+    edited = tables(root, cache)
+    assert read_from_store == [50]  # the tools table has one part: only the edited one was read
+    assert edited == tables(root, None)
+    assert "see_also" in header(edited["tools.csv"])
+
+
+def test_a_separator_an_edit_takes_is_changed_in_every_row(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    before = json.loads(tables(root, cache)["csv-metadata.json"])
+    edit(root, "rg:status <", 'dcat:keyword "one|two"@en , "three"@en ;\n    rg:status <')
+    edited = tables(root, cache)
+    assert edited == tables(root, None)
+    after = json.loads(edited["csv-metadata.json"])
+
+    def separator(metadata: dict, name: str) -> str | None:
+        (table,) = [t for t in metadata["tables"] if t["url"] == "tools.csv"]
+        return {c["name"]: c.get("separator") for c in table["tableSchema"]["columns"]}.get(name)
+
+    assert separator(after, "keyword") == "¦"
+    assert separator(before, "keyword") in ("|", None)
+
+
+def test_columns_changed_by_one_part_are_written_again_in_the_others(root: Path, tmp_path: Path,
+                                                                     read_from_store: list[int]) -> None:
+    """An organisation file's edit adds a column to the organisations table: the organisations
+    described elsewhere are written again from the store."""
+    cache = tmp_path / "cache"
+    tables(root, cache)
+    extra = root / "data" / "organisations" / "zz-extra.ttl"
+    extra.write_text(f"""@prefix rg: <https://w3id.org/railgraph/ontology#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+<{ORGANISATION}zz-extra> a rg:Organisation ; foaf:name "Extra"@en ; foaf:nick "X"@en .
+""", encoding="utf-8")
+    read_from_store.clear()
+    edited = tables(root, cache)
+    assert read_from_store == [1, 5]  # the new file's organisation, then those kept, for the new column
+    assert edited == tables(root, None)
+    assert "nick" in header(edited["organisations.csv"])
+
+
+def test_a_row_no_source_describes_is_written_every_time(root: Path, tmp_path: Path) -> None:
+    """An IRI typed by inference alone (the range of rg:developedBy) is a row of its own part."""
+    cache = tmp_path / "cache"
+    edit(root, "rg:developedBy <", f"rg:developedBy <{ORGANISATION}nobody-describes> , <")
+    first = tables(root, cache)
+    assert first == tables(root, None)
+    assert f"\r\n{ORGANISATION}nobody-describes".encode() in first["organisations.csv"]
+    assert tables(root, cache) == first
+
+
+@pytest.mark.parametrize("damage", [lambda data: data[:-9], lambda data: data[:60] + b"#" + data[61:],
+                                    lambda data: b""])
+def test_a_damaged_tables_file_is_made_again(root: Path, tmp_path: Path, read_from_store: list[int],
+                                             damage) -> None:
+    cache = tmp_path / "cache"
+    whole = tables(root, cache)
+    (kept,) = cache.glob("pieces-csv-*.bin")
+    kept.write_bytes(damage(kept.read_bytes()))
+    read_from_store.clear()
+    assert tables(root, cache) == whole
+    assert sum(read_from_store) > 50
