@@ -18,8 +18,9 @@ from rdflib.term import Node
 from railgraph.catalogue import Catalogue
 from railgraph.errors import UsageError
 from railgraph.export import FORMATS
-from railgraph.export.catalog import MEDIA_TYPES, SPDX, Statistics, describe
+from railgraph.export.catalog import MEDIA_TYPES, SPDX, Statistics, describe, statistics_of
 from railgraph.namespaces import DCAT, ID, INFERRED_GRAPH, RDF, RG, SH, XSD
+from railgraph.settings import Settings
 
 from .conftest import BIGCODE, TESTS
 
@@ -269,6 +270,24 @@ def test_store_statistics_equal_the_rdflib_reference(request, generated_root, wh
     assert any(iris < members for iris, members in asserted.instances.values())  # blank instances
     inferred = Statistics.of_store(subject.oxstore, INFERRED_GRAPH)
     assert inferred == Statistics.of(subject.inferred) and inferred.triples > 0
+
+
+def test_the_inferred_counts_are_kept_beside_their_closure(generated_root, tmp_path, monkeypatch) -> None:
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={})
+    first = statistics_of(Catalogue.load(generated_root, settings=settings))
+    assert Statistics.from_json(first[1].to_json()) == first[1]
+    counted: list[object] = []
+    original = Statistics.of_store.__func__  # type: ignore[attr-defined]
+
+    def counting(cls, store, graph=None):
+        counted.append(graph)
+        return original(cls, store, graph)
+
+    monkeypatch.setattr(Statistics, "of_store", classmethod(counting))
+    again = statistics_of(Catalogue.load(generated_root, settings=settings))
+    assert again == first
+    assert counted == [None]  # the asserted triples counted again; the inferred ones read back
+    assert len(list((tmp_path / "cache").glob("inferred-*.void.json"))) == 1
 
 
 def test_a_triple_in_two_source_files_counts_once(fresh_catalogue: Catalogue, tmp_path) -> None:
