@@ -56,6 +56,8 @@ def written_whole(sources: list[Source], fmt: str) -> bytes:
 def assembled(sources: list[Source], fmt: str, cache: Path | None) -> bytes:
     if fmt == "nt":
         return pieces.ntriples(sources, digests(sources), cache)
+    if fmt == "ttl":
+        return pieces.turtle(sources, digests(sources), cache, PREFIXES)
     document = pieces.jsonld_document(sources, digests(sources), cache, CONTEXT)
     assert document is not None
     return document
@@ -74,7 +76,7 @@ def folder(tmp_path: Path) -> Path:
 def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many statements each group whose pieces were made (not read back) held."""
     calls: list[int] = []
-    for name in ("_ntriples_pieces", "_jsonld_pieces"):
+    for name in ("_ntriples_pieces", "_turtle_pieces", "_jsonld_pieces"):
         original = getattr(pieces, name)
 
         def counted(statements, *rest, original=original):
@@ -85,7 +87,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize("fmt", ["nt", "jsonld"])
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
 def test_the_real_catalogue_assembled_is_the_document_written_whole(catalogue, tmp_path: Path, fmt: str) -> None:
     whole = written_whole(catalogue.sources, fmt)
     assert catalogue.export(fmt) == whole
@@ -93,7 +95,7 @@ def test_the_real_catalogue_assembled_is_the_document_written_whole(catalogue, t
     assert assembled(catalogue.sources, fmt, tmp_path) == whole  # read back
 
 
-@pytest.mark.parametrize("fmt", ["nt", "jsonld"])
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
 def test_a_generated_catalogue_assembled_is_the_document_written_whole(generated_root: Path, fmt: str) -> None:
     generated = railgraph.load(generated_root)
     assert generated.export(fmt) == written_whole(generated.sources, fmt)
@@ -105,7 +107,7 @@ def test_sources_sharing_a_subject_or_a_blank_node_are_one_group(folder: Path) -
     assert names == [["a.ttl", "b.ttl"], ["c.ttl"], ["d.ttl"]]
 
 
-@pytest.mark.parametrize("fmt", ["nt", "jsonld"])
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
 def test_after_an_edit_only_the_edited_files_group_is_made_again(folder: Path, tmp_path: Path, made: list[int],
                                                                  fmt: str) -> None:
     cache = tmp_path / "cache"
@@ -137,8 +139,25 @@ def test_a_damaged_pieces_file_is_made_again(folder: Path, tmp_path: Path, made:
     assert len(made) == 3
 
 
+def test_turtle_that_would_escape_a_slash_in_a_prefixed_name_is_written_whole(folder: Path, tmp_path: Path) -> None:
+    """With a prefix for the tools, ``<.../tool/a/b>`` would be ``tool:a\\/b``: the prefix is
+    left out, as the whole document leaves it out."""
+    sources = sources_in(folder)
+    prefixes = {**PREFIXES, "tool": EX}
+    whole = serialize_statements((q for s in sources for q in s.quads), get_format("ttl"), prefixes)
+    assert b"@prefix tool:" not in whole and b"\\/" not in whole
+    assert pieces.turtle(sources, digests(sources), tmp_path, prefixes) == whole
+    assert pieces.turtle(sources, digests(sources), tmp_path, prefixes) == whole  # read back
+    (folder / "c.ttl").unlink()  # no "/" left in a tool's local name: the prefix is used
+    sources = sources_in(folder)
+    whole = serialize_statements((q for s in sources for q in s.quads), get_format("ttl"), prefixes)
+    assert b"@prefix tool:" in whole
+    assert pieces.turtle(sources, digests(sources), tmp_path, prefixes) == whole
+
+
 def test_an_empty_catalogue_assembles_to_empty_documents(tmp_path: Path) -> None:
     assert pieces.ntriples([], {}, tmp_path) == written_whole([], "nt") == b""
+    assert pieces.turtle([], {}, tmp_path, PREFIXES) == written_whole([], "ttl") == b""
     assert pieces.jsonld_document([], {}, tmp_path, CONTEXT) == written_whole([], "jsonld")
 
 

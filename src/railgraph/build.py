@@ -49,9 +49,10 @@ _CLOSURE = "closure"
 _FINGERPRINTS = "fingerprints"
 #: The jobs that write the inferred graph's dumps, and the CSV tables.
 _INFERRED_DUMPS, _TABLES = "inferred", "csv"
-#: The graph formats :func:`~railgraph.export.rdf.serialize_lines` writes from sorted N-Triples:
-#: with N-Triples chosen, one job writes ``catalogue.nt`` and makes them from its lines.
-_FROM_LINES = ("ttl", "rdfxml")
+#: The graph formats :func:`~railgraph.export.rdf.serialize_lines` writes from sorted N-Triples
+#: (Turtle is assembled from pieces, see :mod:`railgraph.export.pieces`): with N-Triples chosen,
+#: one job writes ``catalogue.nt`` and makes them from its lines.
+_FROM_LINES = ("rdfxml",)
 #: Every export format; ``--formats`` may choose fewer.
 DEFAULT_FORMATS = tuple(FORMATS)
 Step = Callable[[str], None]

@@ -528,6 +528,8 @@ class Catalogue:
             statements = self.inferred_triples
         elif fmt.name == "nt":  # from pieces kept in the cache while their sources are unchanged
             return pieces.ntriples(self.sources, self.file_digests, self.cache_dir())
+        elif fmt.name == "ttl":
+            return pieces.turtle(self.sources, self.file_digests, self.cache_dir(), PREFIXES)
         else:
             document = pieces.jsonld_document(self.sources, self.file_digests, self.cache_dir(),
                                               self.jsonld_context) if fmt.name == "jsonld" else None

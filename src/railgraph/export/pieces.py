@@ -1,12 +1,13 @@
-"""The asserted N-Triples and JSON-LD, assembled from pieces kept in the cache by their sources'
-content, so that a build after an edit makes anew only the pieces of the files it touched.
+"""The asserted N-Triples, Turtle and JSON-LD, assembled from pieces kept in the cache by their
+sources' content, so that a build after an edit makes anew only the pieces of the files it touched.
 
 The sources are put into groups: sources that describe one subject, or name one blank node, are
 in one group. Each group's statements are written on their own, as
 :func:`~railgraph.export.rdf.serialize_statements` writes a whole catalogue, and cut into one
 piece per subject (N-Triples: the subject's lines; JSON-LD: its node, with the blank nodes and
-lists folded into it). Both formats order a document by subject alone, and no subject is in two
-groups, so the pieces of every group, sorted by subject, are the whole document byte for byte.
+lists folded into it; Turtle: the subject's block, its prefixes declared once at the top). These
+formats order a document by subject alone, and no subject is in two groups, so the pieces of every
+group, sorted by subject, are the whole document byte for byte.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..atomic import Digesting, keep_newest, newest_first, write_through
 from ..errors import InputError
 from ..loading import Source
 from . import compact, jsonld
-from .rdf import sorted_lines
+from .rdf import by_subject, escaping_prefix, get_format, serialize_lines, sorted_lines
 
 #: One subject's bytes in a document, with the key that orders it there (its bytes may be a view
 #: of a pieces file read back, which is then not copied).
@@ -41,6 +42,8 @@ Pieces = dict[str, list[Piece]]
 KEEP = 2
 _MAGIC = b"railgraph-pieces 1\n"
 _COUNT, _SIZES = struct.Struct(">I"), struct.Struct(">II")
+#: A group's Turtle note where a prefix would need a "/" escaped (see :func:`_turtle_pieces`).
+_ESCAPES = b"!"
 #: Where the nodes of a JSON-LD document go in its frame (see :func:`_jsonld_frame`).
 _HOLE = "railgraph:pieces"
 
@@ -71,6 +74,26 @@ def jsonld_document(sources: Sequence[Source], digests: Mapping[URIRef, bytes], 
     if not assembled:
         return jsonld.dumps({"@context": dict(context), "@graph": []} if context else {"@graph": []})
     return head + b",\n".join(data for _, data in assembled) + tail
+
+
+def turtle(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None,
+           prefixes: Mapping[str, str]) -> bytes:
+    """The asserted triples of ``sources`` as Turtle (what
+    :func:`~railgraph.export.rdf.serialize_statements` writes), declaring those of ``prefixes`` it
+    uses. Where one of them would need a "/" escaped, the document is written from the assembled
+    N-Triples instead (that prefix is left out of every group's statements)."""
+    chosen = dict(sorted(prefixes.items()))
+    salt = f"ttl\0{__version__}\0{ox.__version__}\0{json.dumps(chosen)}".encode()
+    assembled = _assembled(sources, digests, cache_dir, "ttl", salt, lambda statements: _turtle_pieces(statements, chosen))
+    used: set[bytes] = set()
+    for key, data in assembled:
+        if key:
+            break  # the groups' notes sort first: their keys are empty
+        if data == _ESCAPES:
+            return serialize_lines(ntriples(sources, digests, cache_dir), get_format("ttl"), prefixes)
+        used.update(bytes(data).split())
+    header = sorted(line for line in _prefix_lines(chosen) if line.split(b" ", 2)[1] in used)
+    return b"".join(header) + b"".join(data for key, data in assembled if key)
 
 
 def groups(sources: Sequence[Source]) -> list[list[Source]]:
@@ -137,6 +160,37 @@ def _ntriples_pieces(statements: list[ox.Quad]) -> list[Piece]:
             found.append((subject, b"\n".join(lines[start:index]) + b"\n"))
             start, subject = index, lines[index][:lines[index].find(b" ") + 1]
     return found
+
+
+def _turtle_pieces(statements: list[ox.Quad], chosen: Mapping[str, str]) -> list[Piece]:
+    """A group's Turtle, one piece per subject's statements, and first a note (its key empty) of
+    the prefixes it uses, or :data:`_ESCAPES` where one of ``chosen`` would need a "/" escaped
+    (or the group's Turtle is not one block per subject)."""
+    ordered = by_subject(ox.serialize(statements, format=ox.RdfFormat.N_TRIPLES))
+    written = ox.serialize(ox.parse(ordered, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                           prefixes=dict(chosen))
+    body = written
+    while body.startswith(b"@prefix "):
+        body = body[body.index(b"\n") + 1:]
+    subjects: list[bytes] = []
+    for line in ordered.split(b"\n")[:-1]:
+        subject = line[:line.find(b" ") + 1]
+        if not subjects or subjects[-1] != subject:
+            subjects.append(subject)
+    lines = body.split(b"\n")  # the last one is empty: the body ends in a line feed
+    starts = [index for index, line in enumerate(lines[:-1]) if not line.startswith(b"\t")] + [len(lines) - 1]
+    if escaping_prefix(body, chosen) is not None or len(starts) - 1 != len(subjects):
+        return [(b"", _ESCAPES)]
+    used = b" ".join(line.split(b" ", 2)[1] for line in _prefix_lines(chosen) if line.split(b" ", 2)[1] in body)
+    return [(b"", used)] + [(subject, b"\n".join(lines[start:end]) + b"\n")
+                            for subject, start, end in zip(subjects, starts, starts[1:])]
+
+
+def _prefix_lines(chosen: Mapping[str, str]) -> list[bytes]:
+    """The line declaring each of ``chosen`` as pyoxigraph writes it in Turtle."""
+    probe = ox.Triple(ox.NamedNode("urn:railgraph:probe"), ox.NamedNode("urn:railgraph:probe"), ox.Literal(""))
+    written = ox.serialize([probe], format=ox.RdfFormat.TURTLE, prefixes=dict(chosen))
+    return [line + b"\n" for line in written.split(b"\n") if line.startswith(b"@prefix ")]
 
 
 def _jsonld_pieces(statements: list[ox.Quad], compactor: compact.Compactor) -> list[Piece]:

@@ -133,17 +133,22 @@ def serialize_lines(document: bytes, fmt: Format, prefixes: Mapping[str, str] | 
     if fmt.name not in ("ttl", "rdfxml"):
         raise UsageError(f"{fmt.name} is not a graph format written from N-Triples",
                          hint="choose one of nt, ttl, rdfxml")
-    lines = document.split(b"\n")
-    lines.sort(key=_subject_key)
-    ordered = b"".join(line + b"\n" for index, line in enumerate(lines)
-                       if line and (index == 0 or line != lines[index - 1]))
-    del lines
+    ordered = by_subject(document)
 
     def write(chosen: dict[str, str]) -> bytes:
         return ox.serialize(ox.parse(ordered, format=ox.RdfFormat.N_TRIPLES),
                             format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
 
     return write(dict(sorted((prefixes or {}).items()))) if fmt.name == "rdfxml" else _with_prefixes(write, prefixes)
+
+
+def by_subject(document: bytes) -> bytes:
+    """The lines of an N-Triples ``document`` as Turtle and RDF/XML are written from them: each
+    once, sorted by subject, a subject's types first (see :func:`_subject_key`)."""
+    lines = document.split(b"\n")
+    lines.sort(key=_subject_key)
+    return b"".join(line + b"\n" for index, line in enumerate(lines)
+                    if line and (index == 0 or line != lines[index - 1]))
 
 
 def _subject_key(line: bytes) -> bytes:
@@ -159,11 +164,11 @@ def _with_prefixes(write: Callable[[dict[str, str]], bytes], prefixes: Mapping[s
     written = write(chosen)
     # pyoxigraph writes id:tool\/x for a "/" in a local name: without such prefixes, full IRIs
     # read better (another prefix of the same namespace may be picked next, hence the loop)
-    escaping = _escaping_prefix(written, chosen)
+    escaping = escaping_prefix(written, chosen)
     while escaping is not None:
         del chosen[escaping]
         written = write(chosen)
-        escaping = _escaping_prefix(written, chosen)
+        escaping = escaping_prefix(written, chosen)
     return _without_unused_prefixes(written)
 
 
@@ -182,8 +187,9 @@ def sorted_lines(document: bytes, *, distinct: bool = False) -> bytes:
 _TYPE_VERB, _TYPE_KEY = b" <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ", b" \x00 "
 
 
-def _escaping_prefix(written: bytes, prefixes: Mapping[str, str]) -> str | None:
-    """The first of ``prefixes`` that ``written`` uses with an escaped "/" in a local name."""
+def escaping_prefix(written: bytes, prefixes: Mapping[str, str]) -> str | None:
+    """The first of ``prefixes`` that ``written`` uses with an escaped "/" in a local name
+    (:func:`serialize_statements` leaves such a prefix out of Turtle and TriG)."""
     at = written.find(b"\\/")
     while at != -1:
         start = max(written.rfind(separator, 0, at) for separator in (b" ", b"\n", b"\t")) + 1
