@@ -218,6 +218,33 @@ def test_the_closure_is_cached_by_a_build_that_conforms_and_by_one_that_does_not
         assert closure.name == f"inferred-{catalogue.inference_key}.nq"
 
 
+@pytest.mark.parametrize("linkable", [True, False])
+def test_the_inferred_dumps_are_the_caches_files_linked_or_else_copied(tmp_path: Path, monkeypatch,
+                                                                        linkable: bool) -> None:
+    import os
+
+    from railgraph.catalogue import Catalogue
+    from railgraph.settings import Settings
+
+    if not linkable:  # another file system, say
+        def refuse(source, target) -> None:
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "link", refuse)
+    cache = tmp_path / "cache"
+    catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(cache)}))
+    result = build(catalogue, tmp_path / "out", ("nt",), site=False)
+    assert result.ok
+    for extension in (".nt", ".ttl"):
+        dumped = tmp_path / "out" / f"inferred{extension}"
+        (kept,) = cache.glob(f"inferred-{catalogue.inference_key}-*{extension}")
+        data = dumped.read_bytes()
+        assert data == kept.read_bytes() == catalogue.export(extension[1:], inferred=True)
+        assert kept.name.endswith(f"-{hashlib.sha256(data).hexdigest()}{extension}")
+        assert result.written[f"inferred{extension}"] == len(data)
+        assert os.path.samefile(dumped, kept) is linkable
+
+
 def test_inference_may_leave_the_closure_for_later(tmp_path: Path) -> None:
     from railgraph.catalogue import Catalogue
     from railgraph.settings import Settings

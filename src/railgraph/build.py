@@ -117,9 +117,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make
-        entailed[_INFERRED_DUMPS] = _writing_in_turn(staging, out, {
-            "inferred.nt": lambda c: c.export("nt", inferred=True),
-            "inferred.ttl": lambda c: c.export("ttl", inferred=True)})
+        entailed[_INFERRED_DUMPS] = _inferred_dumps(staging, out, ("nt", "ttl"))
         entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
                                                                    for name, data in render_tables(c).items()})
         entailed[_STATISTICS] = statistics_of
@@ -192,17 +190,39 @@ def _writing(staging: Staging, out: Path, name: str, job: parallel.Job) -> paral
     return write
 
 
-def _writing_in_turn(staging: Staging, out: Path, jobs: Mapping[str, parallel.Job]) -> parallel.Task:
-    """``jobs`` run one after the other by one process, each one's file written (and its bytes
-    let go) before the next is made (see :func:`_writing`)."""
+def _inferred_dumps(staging: Staging, out: Path, formats: Sequence[str]) -> parallel.Task:
+    """One job giving ``inferred.*`` in each of ``formats`` in turn: the cache's file linked
+    where it keeps one (the same file under a second name, no copy), else written (see
+    :func:`_writing`)."""
 
     def write(catalogue: Catalogue) -> dict[str, Written]:
         written: dict[str, Written] = {}
-        for name, job in jobs.items():
-            written.update(_writing(staging, out, name, job)(catalogue))
+        for format_name in formats:
+            name = f"inferred{get_format(format_name).extension}"
+            kept = catalogue.inferred_dump(format_name)
+            if kept.path is not None and _linked(kept.path, staging.path / name):
+                written[name] = kept.written
+            else:
+                written.update(_write(staging.path, {name: kept.read()}, out))
         return written
 
     return write
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Whether ``source`` could be linked as ``target`` and flushed to disk (not across file
+    systems, say)."""
+    try:
+        os.link(source, target)
+        handle = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    except OSError:
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _writing_from_lines(staging: Staging, out: Path, formats: Sequence[Format]) -> parallel.Task:

@@ -516,14 +516,7 @@ class Catalogue:
                 raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
             statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
         elif inferred and fmt.name != "jsonld":  # JSON-LD depends on the context file too
-            store = self._reasoned  # inferred (or read back) first: the closure's key names the dump
-
-            def dump() -> bytes:  # from the store's own dump: no triple is made a Python object
-                if fmt.name != "nt":  # from the sorted lines (cached, or written for the cache)
-                    return serialize_lines(self.export("nt", inferred=True), fmt, PREFIXES)
-                return sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED), distinct=True)
-
-            return inference.cached_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
+            return self.inferred_dump(fmt.name).read()
         elif inferred:
             statements = self.inferred_triples
         elif fmt.name == "nt":  # from pieces kept in the cache while their sources are unchanged
@@ -537,6 +530,19 @@ class Catalogue:
                 return document
             statements = (quad for source in self.sources for quad in source.quads)
         return serialize_statements(statements, fmt, PREFIXES, self.jsonld_context)
+
+    def inferred_dump(self, format_name: str) -> inference.KeptDump:
+        """The inferred triples in a graph format other than JSON-LD, kept in the cache beside
+        their closure (see :func:`railgraph.inference.kept_dump`)."""
+        fmt = get_format(format_name)
+        store = self._reasoned  # inferred (or read back) first: the closure's key names the dump
+
+        def dump() -> bytes:  # from the store's own dump: no triple is made a Python object
+            if fmt.name != "nt":  # from the sorted lines (cached, or written for the cache)
+                return serialize_lines(self.export("nt", inferred=True), fmt, PREFIXES)
+            return sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED), distinct=True)
+
+        return inference.kept_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
 
     def _named_quads(self) -> Iterator[ox.Quad]:
         """Each source's triples in its named graph, then the inferred graph's (from the sources,

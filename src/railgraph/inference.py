@@ -13,6 +13,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,7 +24,7 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
-from .atomic import Digesting, keep_newest, write_through
+from .atomic import Digesting, Written, keep_newest, write_through
 from .errors import InputError
 from .loading import graph_of, new_graph
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
@@ -237,22 +238,50 @@ def closure_lines(cache_dir: Path, key: str, graph: ox.NamedNode) -> list[bytes]
     return [line[:end] + b" .\n" for line in lines[:-1]]
 
 
+@dataclass(frozen=True)
+class KeptDump:
+    """A dump of the inferred graph: the file the cache keeps it in (None where it keeps none),
+    what the dump holds, and its bytes where they were made rather than found in the cache."""
+
+    path: Path | None
+    written: Written
+    data: bytes | None = None
+
+    def read(self) -> bytes:
+        """The dump's bytes."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+
 def cached_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Callable[[], bytes]) -> bytes:
     """``dump()``: the inferred graph in one format, remembered beside the closure of ``key``
     (see :func:`infer_cached`). The dump may depend only on the closure and this version."""
-    if cache_dir is None or key is None:
-        return dump()
-    cached = cache_dir / f"inferred-{key}{extension}"
-    try:
-        data = cached.read_bytes()
-        checksum, body = data[:64], data[65:]
-        if hashlib.sha256(body).hexdigest().encode() == checksum:
-            return body
-    except OSError:
-        pass  # not cached yet
+    return kept_dump(cache_dir, key, extension, dump).read()
+
+
+def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Callable[[], bytes]) -> KeptDump:
+    """:func:`cached_dump` as a file of the cache, named by the closure's key and the SHA-256 of
+    what it holds, for a build to link rather than copy. A file found is checked against that
+    digest without being read into memory; one missing or damaged is made again."""
+    if cache_dir is not None and key is not None:
+        for path in sorted(cache_dir.glob(f"inferred-{key}-{'[0-9a-f]' * 64}{extension}")):
+            try:
+                with path.open("rb") as stream:
+                    written = Written(os.fstat(stream.fileno()).st_size,
+                                      hashlib.file_digest(stream, "sha256").hexdigest())
+            except OSError:
+                continue  # pruned meanwhile
+            if written.sha256 == path.name[-len(extension) - 64:-len(extension)]:
+                return KeptDump(path, written)
     body = dump()
-    _remember(cached, lambda stream: stream.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body))
-    return body
+    written = Written.of(body)
+    if cache_dir is None or key is None:
+        return KeptDump(None, written, body)
+    path = cache_dir / f"inferred-{key}-{written.sha256}{extension}"
+    _remember(path, lambda stream: stream.write(body))
+    return KeptDump(path if path.exists() else None, written, body)
 
 
 def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
