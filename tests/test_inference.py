@@ -109,6 +109,42 @@ def test_the_schema_is_closed_once_for_every_build_of_it(generated_root: Path, t
     assert schema.read_bytes() == text, "and written anew"
 
 
+def _prefetched(root: Path, cache: Path) -> tuple[Catalogue, set[ox.Triple]]:
+    catalogue = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(cache)}), prefetch=True)
+    return catalogue, set(catalogue.inferred_triples)
+
+
+@pytest.mark.parametrize("edit", [('dct:title "', 'dct:title "Renamed '),  # the closure read ahead is kept
+                                  ("rg:lifecycleStage <", "rdfs:seeAlso <")])  # it is dropped
+def test_the_closure_read_while_the_sources_are_read_is_kept_only_for_its_sources(
+        generated_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: tuple[str, str]) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    shutil.copytree(generated_root, root)
+    _inferred(root, cache)
+    _edit(root, *edit)
+    checked: list[Path] = []
+    whole = inference._whole
+    monkeypatch.setattr(inference, "_whole", lambda path: checked.append(path) or whole(path))
+    catalogue, found = _prefetched(root, cache)
+    assert found == _inferred(root, None)
+    kept = edit[0] == 'dct:title "'
+    assert len(checked) == 1 if kept else len(checked) == 2  # read ahead; then the new closure looked for
+    assert len(list(cache.glob("inferred-*.nq"))) == (1 if kept else 2)
+    closure = cache / f"inferred-{catalogue.inference_key}.nq"
+    assert inference.newest_first(cache, "inferred-*.nq")[0] == closure  # the one read ahead next time
+
+
+def test_no_closure_or_a_damaged_one_is_not_read_ahead(generated_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    expected = _inferred(generated_root, None)
+    assert _prefetched(generated_root, cache)[1] == expected  # none in the cache yet
+    (closure,) = cache.glob("inferred-*.nq")
+    closure.write_bytes(closure.read_bytes().replace(b"/tool/", b"/tooL/", 1))
+    catalogue, found = _prefetched(generated_root, cache)
+    assert found == expected
+    assert inference._whole(closure), "written anew"
+
+
 @pytest.mark.parametrize("damage", [
     lambda text: text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:],
     lambda text: text[text.index(b"\n") + 1:],  # one quad fewer: still N-Quads, read leniently

@@ -55,7 +55,7 @@ class Catalogue:
     """A loaded catalogue: ontology, vocabularies, data, shapes and named queries."""
 
     def __init__(self, root: Path, sources: list[loading.Source], shapes: Graph,
-                 queries: QueryLibrary, settings: Settings) -> None:
+                 queries: QueryLibrary, settings: Settings, prefetch: inference.Prefetch | None = None) -> None:
         self.root = root
         self.sources = sources
         self.shapes = shapes
@@ -67,15 +67,18 @@ class Catalogue:
         self._source_graphs = True
         #: Whether the store in memory, once made, holds a graph per source (see :meth:`infer`).
         self.whole_store = True
+        self._prefetch = prefetch
 
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, root: Path | str | None = None, data: Sequence[Path | str] = (),
-             settings: Settings | None = None) -> Catalogue:
+             settings: Settings | None = None, *, prefetch: bool = False) -> Catalogue:
         """Load the catalogue at ``root`` (see :func:`railgraph.resources.find_root`).
 
-        ``data`` names extra data folders loaded beside the root's ``data/``.
+        ``data`` names extra data folders loaded beside the root's ``data/``. With ``prefetch``,
+        the closure the cache used last is read into the query store while the sources are
+        read (see :class:`railgraph.inference.Prefetch`): for a command that infers next.
         """
         settings = settings or Settings.resolve()
         root_path = find_root(root if root is not None else settings["root"])
@@ -87,12 +90,14 @@ class Catalogue:
             folders.append(folder)
         limits = {"max_bytes": settings["max_file_bytes"],
                   "max_literal_chars": settings["max_literal_chars"]}
-        checked = CheckedSources(cache_folder(settings, root_path), settings["max_literal_chars"])
+        cache = cache_folder(settings, root_path)
+        ahead = inference.Prefetch(cache, _INFERRED) if prefetch else None
+        checked = CheckedSources(cache, settings["max_literal_chars"])
         sources = loading.load_sources(root_path, folders, **limits, checked=checked)
         shapes = loading.new_graph()
         for path in loading.source_files(root_path / "shapes"):
             shapes += loading.parse_file(path, **limits)
-        return cls(root_path, sources, shapes, QueryLibrary(root_path / "queries"), settings)
+        return cls(root_path, sources, shapes, QueryLibrary(root_path / "queries"), settings, ahead)
 
     def add_file(self, path: Path | str) -> loading.Source:
         """Parse one more file into the catalogue (replacing the source of the same path)."""
@@ -117,14 +122,15 @@ class Catalogue:
     def _memory_store(self) -> ox.Store:
         """:attr:`oxstore` in memory: each source in its named graph (unless :meth:`infer` was
         told to leave them out), their union as the default graph, and the inferred graph."""
-        store = ox.Store()
+        prefetched = self._prefetch.take() if self._prefetch is not None else None
+        store, loaded = prefetched if prefetched is not None else (ox.Store(), None)
         self.whole_store = self._source_graphs
         if self._source_graphs:
             store.bulk_extend(self._source_quads())
         store.bulk_extend(quad for source in self.sources for quad in source.quads)  # one call: 30% faster
         ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
         self.inference_key = inference.infer_cached(store, _INFERRED, [source.quads for source in ordered],
-                                                    self.cache_dir(), remember=self._remember_closure)
+                                                    self.cache_dir(), remember=self._remember_closure, loaded=loaded)
         return store
 
     def infer(self, *, remember: bool = True, source_graphs: bool = True) -> None:

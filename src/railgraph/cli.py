@@ -69,13 +69,15 @@ def _remember_store(ctx: click.Context, param: click.Parameter, value: Path | No
 _LEFT_TO_EXIT: list[Any] | None = None
 
 
-def open_catalogue(root: Path | None, data: tuple[Path, ...]) -> Any:
+def open_catalogue(root: Path | None, data: tuple[Path, ...], *, infers: bool = False) -> Any:
+    """The catalogue, loaded; for a command that ``infers`` next, with its last closure read
+    meanwhile (see :class:`railgraph.inference.Prefetch`)."""
     from .catalogue import Catalogue
 
     store = click.get_current_context().meta.get("railgraph.store")
     settings = Settings.resolve({"root": root, "store": str(store) if store else None})
     with step("loading the catalogue"):
-        catalogue = Catalogue.load(root=root, data=data, settings=settings)
+        catalogue = Catalogue.load(root=root, data=data, settings=settings, prefetch=infers)
     if _LEFT_TO_EXIT is not None:
         _LEFT_TO_EXIT.append(catalogue)
         gc.freeze()  # it lives until the process ends: later collections need not walk it again
@@ -120,7 +122,7 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
         click.echo(f"{out_dir}/ is up to date: nothing it is built from has changed "
                    f"({time.perf_counter() - started:.1f} s; --force builds anyway)")
         return
-    catalogue = open_catalogue(root, data)
+    catalogue = open_catalogue(root, data, infers=True)
     with step("building"):
         result = run_build(catalogue, out_dir, names, site=not no_site, key=key, step=lambda phase: stderr.print(
             f"[dim]  {time.perf_counter() - started:5.1f} s  {phase}[/dim]"),
@@ -152,7 +154,7 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
               show_default=True, help="Report format.")
 def validate(root: Path | None, data: tuple[Path, ...], paths: tuple[Path, ...], fmt: str) -> None:
     """SHACL-validate the catalogue; with PATHs, check those files within it."""
-    catalogue = open_catalogue(root, data)
+    catalogue = open_catalogue(root, data, infers=True)
     with step("validating"):
         report = catalogue.validate(paths)
     if fmt == "json":

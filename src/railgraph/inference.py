@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
-from .atomic import Digesting, Written, keep_newest, write_through
+from .atomic import Digesting, Written, keep_newest, newest_first, write_through
 from .errors import InputError
 from .loading import graph_of, new_graph
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
@@ -146,7 +147,7 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
 
 
 def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterable[ox.Quad]],
-                 cache_dir: Path | None, *, remember: bool = True) -> str | None:
+                 cache_dir: Path | None, *, remember: bool = True, loaded: str | None = None) -> str | None:
     """:func:`infer_into`, remembered on disk under the :func:`input_key` of ``sources``; returns
     the key the closure is kept under (None without a cache), for :func:`cached_dump`.
 
@@ -156,7 +157,8 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     that inference does not read (a title, a description) finds it in the cache. With
     ``remember`` false, a closure inferred afresh is left for :func:`remember_closure` to write.
     The file ends in the checksum of what it holds: one found whole was written from a store's
-    triples, and is read back without checking each IRI again (30% faster).
+    triples, and is read back without checking each IRI again (30% faster). ``loaded``: the key
+    of the closure ``graph`` holds already (see :class:`Prefetch`); another closure is dropped.
     """
     if cache_dir is None:
         infer_into(store, graph)
@@ -164,19 +166,71 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     key = hashlib.sha256(f"{owlrl.__version__}\n{__version__}\n{graph}\n{input_key(store, sources)}".encode())
     name = key.hexdigest()[:32]
     cached = cache_dir / f"inferred-{name}.nq"
+    if loaded == name:
+        _touch(cached)
+        return name
+    if loaded is not None:
+        store.update(f"DROP SILENT GRAPH {graph}")
     if _whole(cached):
         try:
             store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS, lenient=True)
         except (OSError, SyntaxError):
             store.update(f"DROP SILENT GRAPH {graph}")
         else:
-            os.utime(cached)  # the most recently used closure is the last one pruned
+            _touch(cached)
             return name
     cached.unlink(missing_ok=True)  # not cached yet, or damaged: inferred again, and written anew
     infer_into(store, graph, cache_dir)
     if remember:
         remember_closure(store, graph, cache_dir, name)
     return name
+
+
+def _touch(closure: Path) -> None:
+    """Mark ``closure`` used: the most recently used closure is the last one pruned, and the one
+    :class:`Prefetch` reads."""
+    try:
+        os.utime(closure)
+    except OSError:
+        pass  # pruned meanwhile by another process: written again by the next build that needs it
+
+
+class Prefetch:
+    """The closure the cache used last, read into a new store by a thread while the sources are
+    read (pyoxigraph lets go of the GIL while it loads): after an edit that inference does not
+    read, it is the closure of the edited sources, and the store only needs their triples.
+
+    :meth:`take` hands over the store and the closure's key, for :func:`infer_cached` (which
+    drops a closure of other sources)."""
+
+    def __init__(self, cache_dir: Path | None, graph: ox.NamedNode) -> None:
+        self._found: tuple[ox.Store, str] | None = None
+        closures = newest_first(cache_dir, "inferred-*.nq") if cache_dir is not None else []
+        self._thread = threading.Thread(target=self._read, args=(closures[0], graph), daemon=True,
+                                        name="railgraph-prefetch") if closures else None
+        if self._thread is not None:
+            self._thread.start()
+
+    def _read(self, closure: Path, graph: ox.NamedNode) -> None:
+        if not _whole(closure):
+            return
+        store = ox.Store()
+        try:
+            store.bulk_load(path=closure, format=ox.RdfFormat.N_QUADS, lenient=True)
+        except (OSError, SyntaxError):
+            return
+        if any(name != graph for name in store.named_graphs()):
+            return  # not what infer_cached writes
+        self._found = (store, closure.name[len("inferred-"):-len(".nq")])
+
+    def take(self) -> tuple[ox.Store, str] | None:
+        """The store holding the closure and its key (None where there was none, or it was
+        damaged), once the thread is done; the next call gets None."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        found, self._found = self._found, None
+        return found
 
 
 def remember_closure(store: ox.Store, graph: ox.NamedNode, cache_dir: Path, key: str) -> None:
