@@ -55,10 +55,10 @@ def written_whole(sources: list[Source], fmt: str) -> bytes:
 
 def assembled(sources: list[Source], fmt: str, cache: Path | None) -> bytes:
     if fmt == "nt":
-        return pieces.ntriples(sources, digests(sources), cache)
+        return pieces.ntriples(pieces.groups(sources), digests(sources), cache)
     if fmt == "ttl":
-        return pieces.turtle(sources, digests(sources), cache, PREFIXES)
-    document = pieces.jsonld_document(sources, digests(sources), cache, CONTEXT)
+        return pieces.turtle(pieces.groups(sources), digests(sources), cache, PREFIXES)
+    document = pieces.jsonld_document(pieces.groups(sources), digests(sources), cache, CONTEXT)
     assert document is not None
     return document
 
@@ -146,13 +146,13 @@ def test_turtle_that_would_escape_a_slash_in_a_prefixed_name_is_written_whole(fo
     prefixes = {**PREFIXES, "tool": EX}
     whole = serialize_statements((q for s in sources for q in s.quads), get_format("ttl"), prefixes)
     assert b"@prefix tool:" not in whole and b"\\/" not in whole
-    assert pieces.turtle(sources, digests(sources), tmp_path, prefixes) == whole
-    assert pieces.turtle(sources, digests(sources), tmp_path, prefixes) == whole  # read back
+    assert pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes) == whole
+    assert pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes) == whole  # read back
     (folder / "c.ttl").unlink()  # no "/" left in a tool's local name: the prefix is used
     sources = sources_in(folder)
     whole = serialize_statements((q for s in sources for q in s.quads), get_format("ttl"), prefixes)
     assert b"@prefix tool:" in whole
-    assert pieces.turtle(sources, digests(sources), tmp_path, prefixes) == whole
+    assert pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes) == whole
 
 
 def test_an_empty_catalogue_assembles_to_empty_documents(tmp_path: Path) -> None:
@@ -163,14 +163,14 @@ def test_an_empty_catalogue_assembles_to_empty_documents(tmp_path: Path) -> None
 
 def test_a_context_the_fast_compaction_cannot_port_is_left_to_pyld(folder: Path, tmp_path: Path) -> None:
     sources = sources_in(folder)
-    assert pieces.jsonld_document(sources, digests(sources), tmp_path, {"@base": "https://example.org/"}) is None
+    assert pieces.jsonld_document(pieces.groups(sources), digests(sources), tmp_path, {"@base": "https://example.org/"}) is None
     assert not list(tmp_path.glob("pieces-*"))
 
 
 def test_data_the_fast_compaction_cannot_port_is_left_to_pyld(folder: Path, tmp_path: Path) -> None:
     (folder / "e.ttl").write_text(f'<{EX}e> <{EX}steps> ( "one" "two" ) .\n', encoding="utf-8")
     sources = sources_in(folder)
-    assert pieces.jsonld_document(sources, digests(sources), tmp_path, CONTEXT) is None
+    assert pieces.jsonld_document(pieces.groups(sources), digests(sources), tmp_path, CONTEXT) is None
     assert not list(tmp_path.glob("pieces-jsonld-*"))
 
 
@@ -178,4 +178,4 @@ def test_a_cache_that_cannot_be_written_is_skipped(folder: Path, tmp_path: Path)
     sources = sources_in(folder)
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    assert pieces.ntriples(sources, digests(sources), blocked) == written_whole(sources, "nt")
+    assert pieces.ntriples(pieces.groups(sources), digests(sources), blocked) == written_whole(sources, "nt")

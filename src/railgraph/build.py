@@ -122,6 +122,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                                                                    for name, data in render_tables(c).items()})
         entailed[_STATISTICS] = statistics_of
         entailed[_CLOSURE] = lambda c: c.remember_inferred()
+        _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
         with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:

@@ -113,7 +113,7 @@ class Catalogue:
 
     def _forget(self) -> None:
         self.inference_key = None
-        for name in ("inferred_triples", "_memory_store", "file_digests", "asserted", "inferred",
+        for name in ("inferred_triples", "_memory_store", "file_digests", "source_groups", "asserted", "inferred",
                      "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
             self.__dict__.pop(name, None)
 
@@ -188,6 +188,12 @@ class Catalogue:
     def inferred(self) -> Graph:
         """What OWL 2 RL adds to the asserted triples, never mixed into them (an rdflib graph)."""
         return loading.graph_of(self.inferred_triples)
+
+    @cached_property
+    def source_groups(self) -> list[list[loading.Source]]:
+        """The sources in groups, no subject described in two (see :func:`railgraph.export.pieces.groups`):
+        what the exports kept in pieces are cut along."""
+        return pieces.groups(self.sources)
 
     def source_digest(self) -> str:
         """A digest of every source file's path and content (changes when any source changes)."""
@@ -527,11 +533,11 @@ class Catalogue:
         elif inferred:
             statements = self.inferred_triples
         elif fmt.name == "nt":  # from pieces kept in the cache while their sources are unchanged
-            return pieces.ntriples(self.sources, self.file_digests, self.cache_dir())
+            return pieces.ntriples(self.source_groups, self.file_digests, self.cache_dir())
         elif fmt.name == "ttl":
-            return pieces.turtle(self.sources, self.file_digests, self.cache_dir(), PREFIXES)
+            return pieces.turtle(self.source_groups, self.file_digests, self.cache_dir(), PREFIXES)
         else:
-            document = pieces.jsonld_document(self.sources, self.file_digests, self.cache_dir(),
+            document = pieces.jsonld_document(self.source_groups, self.file_digests, self.cache_dir(),
                                               self.jsonld_context) if fmt.name == "jsonld" else None
             if document is not None:
                 return document

@@ -37,6 +37,8 @@ from .rdf import by_subject, escaping_prefix, get_format, serialize_lines, sorte
 Piece = tuple[bytes, "bytes | memoryview"]
 #: The pieces of each group, by the group's key (see :func:`group_key`).
 Pieces = dict[str, list[Piece]]
+#: Sources in groups (see :func:`groups`).
+Groups = Sequence[Sequence[Source]]
 
 #: How many pieces files of each kind the cache keeps (the latest is the one read).
 KEEP = 2
@@ -48,18 +50,17 @@ _ESCAPES = b"!"
 _HOLE = "railgraph:pieces"
 
 
-def ntriples(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None) -> bytes:
-    """The asserted triples of ``sources`` as N-Triples: each line once, sorted.
-
-    ``digests``: the SHA-256 of each source file's bytes, by its graph.
+def ntriples(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None) -> bytes:
+    """The asserted triples of the sources (in their :func:`groups`) as N-Triples: each line
+    once, sorted. ``digests``: the SHA-256 of each source file's bytes, by its graph.
     """
     salt = f"nt\0{__version__}\0{ox.__version__}".encode()
-    return b"".join(data for _, data in _assembled(sources, digests, cache_dir, "nt", salt, _ntriples_pieces))
+    return b"".join(data for _, data in _assembled(grouped, digests, cache_dir, "nt", salt, _ntriples_pieces))
 
 
-def jsonld_document(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None,
+def jsonld_document(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None,
                     context: Mapping[str, Any]) -> bytes | None:
-    """The asserted triples of ``sources`` as JSON-LD compacted with ``context`` (what
+    """The asserted triples of the sources (in their :func:`groups`) as JSON-LD compacted with ``context`` (what
     :func:`~railgraph.export.rdf.serialize_statements` writes), or None where
     :mod:`.compact` cannot promise PyLD's document (the caller then runs PyLD on them all)."""
     context_key = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()
@@ -67,7 +68,7 @@ def jsonld_document(sources: Sequence[Source], digests: Mapping[URIRef, bytes], 
     try:
         compactor = compact.Compactor.for_context(context)
         head, tail = _jsonld_frame(context)
-        assembled = _assembled(sources, digests, cache_dir, "jsonld", salt,
+        assembled = _assembled(grouped, digests, cache_dir, "jsonld", salt,
                                lambda statements: _jsonld_pieces(statements, compactor))
     except compact.Unsupported:
         return None
@@ -76,21 +77,21 @@ def jsonld_document(sources: Sequence[Source], digests: Mapping[URIRef, bytes], 
     return head + b",\n".join(data for _, data in assembled) + tail
 
 
-def turtle(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None,
+def turtle(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None,
            prefixes: Mapping[str, str]) -> bytes:
-    """The asserted triples of ``sources`` as Turtle (what
+    """The asserted triples of the sources (in their :func:`groups`) as Turtle (what
     :func:`~railgraph.export.rdf.serialize_statements` writes), declaring those of ``prefixes`` it
     uses. Where one of them would need a "/" escaped, the document is written from the assembled
     N-Triples instead (that prefix is left out of every group's statements)."""
     chosen = dict(sorted(prefixes.items()))
     salt = f"ttl\0{__version__}\0{ox.__version__}\0{json.dumps(chosen)}".encode()
-    assembled = _assembled(sources, digests, cache_dir, "ttl", salt, lambda statements: _turtle_pieces(statements, chosen))
+    assembled = _assembled(grouped, digests, cache_dir, "ttl", salt, lambda statements: _turtle_pieces(statements, chosen))
     used: set[bytes] = set()
     for key, data in assembled:
         if key:
             break  # the groups' notes sort first: their keys are empty
         if data == _ESCAPES:
-            return serialize_lines(ntriples(sources, digests, cache_dir), get_format("ttl"), prefixes)
+            return serialize_lines(ntriples(grouped, digests, cache_dir), get_format("ttl"), prefixes)
         used.update(bytes(data).split())
     header = sorted(line for line in _prefix_lines(chosen) if line.split(b" ", 2)[1] in used)
     return b"".join(header) + b"".join(data for key, data in assembled if key)
@@ -131,11 +132,11 @@ def group_key(members: Iterable[Source], digests: Mapping[URIRef, bytes], salt: 
     return digest.hexdigest()
 
 
-def _assembled(sources: Sequence[Source], digests: Mapping[URIRef, bytes], cache_dir: Path | None,
+def _assembled(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None,
                kind: str, salt: bytes, make: Callable[[list[ox.Quad]], list[Piece]]) -> list[Piece]:
     """Every group's pieces, sorted: those the cache holds read back, the others made by
     ``make`` (from the group's quads); the cache then holds this document's pieces."""
-    keyed = {group_key(members, digests, salt): members for members in groups(sources)}
+    keyed = {group_key(members, digests, salt): members for members in grouped}
     kept = read(cache_dir, kind) if cache_dir is not None else {}
     found: Pieces = {}
     for key, members in keyed.items():

@@ -26,7 +26,6 @@ from rdflib import URIRef
 
 from .._version import __version__
 from ..errors import RailgraphError
-from ..loading import Source
 from . import pieces
 
 #: A column's key: the predicate IRI and the kind of its values (``""`` for IRIs, ``@tag`` or
@@ -69,10 +68,10 @@ class Rendered:
     cells: dict[str, Cells] | None = None
 
 
-def parts_of(sources: Sequence[Source], digests: Mapping[URIRef, bytes], rows: Sequence[Sequence[str]],
+def parts_of(grouped: pieces.Groups, digests: Mapping[URIRef, bytes], rows: Sequence[Sequence[str]],
              flattened: Sequence[Mapping[str, Cells]]) -> list[Part]:
-    """``rows`` (each table's, sorted) shared out to the groups of ``sources`` that describe
-    them, and the rest to a last part. ``flattened``: each table's flattened values by row.
+    """``rows`` (each table's, sorted) shared out to the groups of sources (see
+    :func:`~railgraph.export.pieces.groups`) that describe them, and the rest to a last part. ``flattened``: each table's flattened values by row.
     ``digests``: the SHA-256 of each source file's bytes, by its graph."""
     tables_of: dict[str, list[int]] = {}
     for index, members in enumerate(rows):
@@ -80,7 +79,7 @@ def parts_of(sources: Sequence[Source], digests: Mapping[URIRef, bytes], rows: S
             tables_of.setdefault(row, []).append(index)
     parts: list[Part] = []
     placed: set[str] = set()
-    for members in pieces.groups(sources):
+    for members in grouped:
         mine = [[] for _ in rows]  # type: list[list[str]]
         for subject in {s.value for source in members for s in source.subjects if isinstance(s, ox.NamedNode)}:
             for index in tables_of.get(subject, ()):

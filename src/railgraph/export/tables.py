@@ -150,7 +150,7 @@ def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
     with collector.paused():  # millions of small lists and tuples, in no cycle
         rows = [_rows(store, table.cls) for table in TABLES]
         flattened = [_flattened(store, table, members) for table, members in zip(TABLES, rows)]
-        parts = table_parts.parts_of(catalogue.sources, catalogue.file_digests, rows, flattened)
+        parts = table_parts.parts_of(catalogue.source_groups, catalogue.file_digests, rows, flattened)
         kept = table_parts.read(cache, files)
         rendered = [_fresh(store, part, flattened) if part.key not in kept else kept[part.key] for part in parts]
         del kept
