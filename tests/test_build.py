@@ -154,7 +154,7 @@ def test_a_build_from_the_caches_writes_the_bytes_of_a_cold_one(tmp_path: Path) 
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     cold = files(tmp_path / "cold")
-    assert any((tmp_path / "cache").glob("inferred-*.nq")), "the second build reads the cache"
+    assert any((tmp_path / "cache").glob("inferred-*.nt")), "the second build reads the cache"
     assert files(tmp_path / "cached") == cold
     assert b"ValidationResult" in cold["validation.ttl"]
 
@@ -214,8 +214,8 @@ def test_the_closure_is_cached_by_a_build_that_conforms_and_by_one_that_does_not
             catalogue.add_file(sorted((TESTS / "data" / "invalid").glob("*.ttl"))[0])
         result = build(catalogue, tmp_path / f"out-{conforming}", ("nt",), site=False)
         assert result.ok is conforming
-        (closure,) = cache.glob("inferred-*.nq")
-        assert closure.name == f"inferred-{catalogue.inference_key}.nq"
+        (closure,) = cache.glob("inferred-*.nt")
+        assert closure.name.startswith(f"inferred-{catalogue.inference_key}-")
 
 
 @pytest.mark.parametrize("linkable", [True, False])
@@ -252,9 +252,9 @@ def test_inference_may_leave_the_closure_for_later(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(cache)}))
     catalogue.infer(remember=False)
-    assert not list(cache.glob("inferred-*.nq"))
+    assert not list(cache.glob("inferred-*.nt"))
     catalogue.remember_inferred()
-    (closure,) = cache.glob("inferred-*.nq")
+    (closure,) = cache.glob("inferred-*.nt")
     reopened = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": str(cache)}))
     reopened.infer()
     assert reopened.inference_key == catalogue.inference_key

@@ -9,7 +9,6 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from railgraph import catalogue as catalogue_module
 from railgraph import inference, reasoning
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import ODRL, RDF, RG
@@ -87,7 +86,7 @@ def test_an_edit_inference_reads_infers_again(generated_root: Path, tmp_path: Pa
     after = _inferred(root, cache)
     assert after != before
     assert after == _inferred(root, None)
-    assert len(list(cache.glob("inferred-*.nq"))) == 2
+    assert len(list(cache.glob("inferred-*.nt"))) == 2
 
 
 def test_the_schema_is_closed_once_for_every_build_of_it(generated_root: Path, tmp_path: Path,
@@ -123,47 +122,58 @@ def test_the_closure_read_while_the_sources_are_read_is_kept_only_for_its_source
     _inferred(root, cache)
     _edit(root, *edit)
     checked: list[Path] = []
-    whole = inference._whole
-    monkeypatch.setattr(inference, "_whole", lambda path: checked.append(path) or whole(path))
+    whole = inference._checked
+    monkeypatch.setattr(inference, "_checked", lambda path, extension: checked.append(path) or whole(path, extension))
     catalogue, found = _prefetched(root, cache)
     assert found == _inferred(root, None)
     kept = edit[0] == 'dct:title "'
-    assert len(checked) == 1 if kept else len(checked) == 2  # read ahead; then the new closure looked for
-    assert len(list(cache.glob("inferred-*.nq"))) == (1 if kept else 2)
-    closure = cache / f"inferred-{catalogue.inference_key}.nq"
-    assert inference.newest_first(cache, "inferred-*.nq")[0] == closure  # the one read ahead next time
+    assert len(checked) == 1  # read ahead; a closure of other sources is then not found
+    assert len(list(cache.glob("inferred-*.nt"))) == (1 if kept else 2)
+    (closure,) = cache.glob(f"inferred-{catalogue.inference_key}-*.nt")
+    assert inference.newest_first(cache, "inferred-*.nt")[0] == closure  # the one read ahead next time
 
 
 def test_no_closure_or_a_damaged_one_is_not_read_ahead(generated_root: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     expected = _inferred(generated_root, None)
     assert _prefetched(generated_root, cache)[1] == expected  # none in the cache yet
-    (closure,) = cache.glob("inferred-*.nq")
-    closure.write_bytes(closure.read_bytes().replace(b"/tool/", b"/tooL/", 1))
+    (closure,) = cache.glob("inferred-*.nt")
+    text = closure.read_bytes()
+    closure.write_bytes(text.replace(b"/tool/", b"/tooL/", 1))
     catalogue, found = _prefetched(generated_root, cache)
     assert found == expected
-    assert inference._whole(closure), "written anew"
+    assert closure.read_bytes() == text, "written anew"
 
 
 @pytest.mark.parametrize("damage", [
-    lambda text: text[:len(text) // 2] + b"\n<not a quad\n" + text[len(text) // 2:],
-    lambda text: text[text.index(b"\n") + 1:],  # one quad fewer: still N-Quads, read leniently
-    lambda text: text.replace(b"/tool/", b"/tooL/", 1),  # another IRI: still N-Quads
-    lambda text: text[:-1],  # the checksum cut short
-    lambda text: text[:text.rindex(b"# sha256 ")],  # without it: written by an earlier version
+    lambda text: text[:len(text) // 2] + b"\n<not a triple\n" + text[len(text) // 2:],
+    lambda text: text[text.index(b"\n") + 1:],  # one triple fewer: still N-Triples, read leniently
+    lambda text: text.replace(b"/tool/", b"/tooL/", 1),  # another IRI: still N-Triples
+    lambda text: text[:-1],  # cut short
 ])
-def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_path: Path, damage) -> None:
+def test_a_damaged_cached_closure_is_inferred_again(generated_root: Path, tmp_path: Path, monkeypatch,
+                                                    damage) -> None:
     cache = tmp_path / "cache"
     expected = _inferred(generated_root, cache)
-    (cached,) = cache.glob("inferred-*.nq")
+    (cached,) = cache.glob("inferred-*.nt")
     text = cached.read_bytes()
     cached.write_bytes(damage(text))
+    inferred: list[object] = []
+    infer_into = inference.infer_into
+    monkeypatch.setattr(inference, "infer_into", lambda *args: inferred.append(args) or infer_into(*args))
     assert _inferred(generated_root, cache) == expected
-    # and written anew: the same quads, in the order the store lists them (not always the same),
-    # and their checksum
-    again = cached.read_bytes().splitlines()
-    assert sorted(again[:-1]) == sorted(text.splitlines()[:-1])
-    assert again[-1].startswith(b"# sha256 ")
+    assert len(inferred) == 1
+    assert cached.read_bytes() == text, "written anew: the sorted N-Triples its name gives the digest of"
+
+
+def test_closures_kept_as_n_quads_by_earlier_versions_are_removed(generated_root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    earlier = cache / f"inferred-{'0' * 32}.nq"
+    earlier.write_bytes(b"")
+    _inferred(generated_root, cache)
+    assert not earlier.exists()
+    assert len(list(cache.glob("inferred-*.nt"))) == 1
 
 
 def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, tmp_path: Path,
@@ -172,12 +182,12 @@ def test_inferred_dumps_are_remembered_with_their_closure(generated_root: Path, 
     settings = Settings.resolve({"cache_dir": str(cache)})
     expected = {name: Catalogue.load(generated_root, settings=settings).export(name, inferred=True)
                 for name in ("ttl", "nt")}
-    assert sorted(p.suffix for p in cache.glob("inferred-*")) == [".nq", ".nt", ".ttl"]
+    assert sorted(p.suffix for p in cache.glob("inferred-*")) == [".nt", ".ttl"]
     (damaged,) = cache.glob("inferred-*.ttl")
     damaged.write_bytes(damaged.read_bytes()[:-10])
     with monkeypatch.context() as patch:
         patch.setattr(Catalogue, "inferred_triples", property(lambda self: pytest.fail("dumped again")))
-        patch.setattr(catalogue_module, "sorted_lines", lambda document, **options: pytest.fail("dumped again"))
+        patch.setattr(inference, "sorted_lines", lambda document, **options: pytest.fail("dumped again"))
         assert Catalogue.load(generated_root, settings=settings).export("nt", inferred=True) == expected["nt"]
     assert Catalogue.load(generated_root, settings=settings).export("ttl", inferred=True) == expected["ttl"]
     assert Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"})).export(

@@ -209,7 +209,7 @@ def test_a_closure_gone_from_the_cache_has_everything_validated_again(
     tool = sorted((root / "data" / "tools").glob("*.ttl"))[0]
     tool.write_text(tool.read_text(encoding="utf-8").replace("rg:lifecycleStage <", "rdfs:seeAlso <", 1),
                     encoding="utf-8")
-    for closure in cache.glob("inferred-*.nq"):
+    for closure in cache.glob("inferred-*.nt"):
         closure.write_bytes(closure.read_bytes()[:-10])  # its last line cut short
     catalogue = Catalogue.load(root, settings=settings)
     report = catalogue.validate()

@@ -43,8 +43,6 @@ _STORE_GROWTH = 2.5
 _VALIDATION_GROWTH = 0.3
 #: The job that counts the catalogue for its description, beside the exports.
 _STATISTICS = "statistics"
-#: The job that writes the inferred graph to the cache, off the build's longest chain.
-_CLOSURE = "closure"
 #: The job that fingerprints the sources for the validation cache, beside inference.
 _FINGERPRINTS = "fingerprints"
 #: The jobs that write the inferred graph's dumps, and the CSV tables.
@@ -116,12 +114,12 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                 asserted[name] = _writing_from_lines(staging, out, from_lines)
         exports: dict[str, parallel.Job] = {f"catalogue{fmt.extension}": _export(fmt.name) for fmt in later}
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
-        # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make
+        # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make;
+        # the N-Triples are the closure as the cache keeps it, written there off the longest chain
         entailed[_INFERRED_DUMPS] = _inferred_dumps(staging, out, ("nt", "ttl"))
         entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
                                                                    for name, data in render_tables(c).items()})
         entailed[_STATISTICS] = statistics_of
-        entailed[_CLOSURE] = lambda c: c.remember_inferred()
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
         with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))

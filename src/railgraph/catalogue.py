@@ -24,7 +24,7 @@ from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
 from .export.tables import render_tables
-from .export.rdf import load_context, serialize_lines, sorted_lines
+from .export.rdf import load_context, serialize_lines
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
@@ -219,7 +219,7 @@ class Catalogue:
         if self.inference_key is not None and cache is not None:
             parts.append(validation_cache.Kept("inferred", self.inference_key,
                                                lambda: validation_cache.dumped(self.oxstore, _INFERRED),
-                                               lambda key: inference.closure_lines(cache, key, _INFERRED)))
+                                               lambda key: inference.closure_lines(cache, key)))
         else:
             parts.append((None, lambda: validation_cache.dumped(self.oxstore, _INFERRED)))
         return parts
@@ -550,10 +550,10 @@ class Catalogue:
         fmt = get_format(format_name)
         store = self._reasoned  # inferred (or read back) first: the closure's key names the dump
 
-        def dump() -> bytes:  # from the store's own dump: no triple is made a Python object
+        def dump() -> bytes:  # N-Triples: the closure as the cache keeps it (see infer_cached)
             if fmt.name != "nt":  # from the sorted lines (cached, or written for the cache)
                 return serialize_lines(self.export("nt", inferred=True), fmt, PREFIXES)
-            return sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=_INFERRED), distinct=True)
+            return inference.closure_dump(store, _INFERRED)
 
         return inference.kept_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
 

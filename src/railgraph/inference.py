@@ -25,8 +25,9 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
-from .atomic import Digesting, Written, keep_newest, newest_first, write_through
+from .atomic import Written, keep_newest, newest_first, write_through
 from .errors import InputError
+from .export.rdf import sorted_lines
 from .loading import graph_of, new_graph
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
 from .terms import to_oxigraph, to_rdflib
@@ -152,47 +153,50 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     the key the closure is kept under (None without a cache), for :func:`cached_dump`.
 
     ``sources`` are the quads of the store's default graph, one sequence per source, always in
-    the same order. The inferred graph is kept as N-Quads, read back with its blank-node labels
-    (the sources give them, see :func:`railgraph.loading.numbered_blank_nodes`), so an edit
-    that inference does not read (a title, a description) finds it in the cache. With
-    ``remember`` false, a closure inferred afresh is left for :func:`remember_closure` to write.
-    The file ends in the checksum of what it holds: one found whole was written from a store's
-    triples, and is read back without checking each IRI again (30% faster). ``loaded``: the key
-    of the closure ``graph`` holds already (see :class:`Prefetch`); another closure is dropped.
+    the same order. The inferred graph is kept as its sorted N-Triples, the ``inferred.nt`` a
+    build writes (see :func:`remember_closure`), and read back with its blank-node labels (the
+    sources give them, see :func:`railgraph.loading.numbered_blank_nodes`), so an edit that
+    inference does not read (a title, a description) finds it in the cache. The file is named by
+    the SHA-256 of what it holds: one that matches it was written from a store's triples, and is
+    read back without checking each IRI again. With ``remember`` false, a closure inferred
+    afresh is left for :func:`remember_closure` to write. ``loaded``: the key of the closure
+    ``graph`` holds already (see :class:`Prefetch`); another closure is dropped.
     """
     if cache_dir is None:
         infer_into(store, graph)
         return None
+    for earlier in cache_dir.glob("inferred-*.nq"):  # closures kept as N-Quads by earlier versions
+        earlier.unlink(missing_ok=True)
     key = hashlib.sha256(f"{owlrl.__version__}\n{__version__}\n{graph}\n{input_key(store, sources)}".encode())
     name = key.hexdigest()[:32]
-    cached = cache_dir / f"inferred-{name}.nq"
     if loaded == name:
-        _touch(cached)
+        _touch(cache_dir, name)
         return name
     if loaded is not None:
         store.update(f"DROP SILENT GRAPH {graph}")
-    if _whole(cached):
+    kept = _found(cache_dir, name, ".nt")
+    if kept is not None:
         try:
-            store.bulk_load(path=cached, format=ox.RdfFormat.N_QUADS, lenient=True)
+            store.bulk_load(path=kept.path, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
         except (OSError, SyntaxError):
             store.update(f"DROP SILENT GRAPH {graph}")
         else:
-            _touch(cached)
+            _touch(cache_dir, name)
             return name
-    cached.unlink(missing_ok=True)  # not cached yet, or damaged: inferred again, and written anew
-    infer_into(store, graph, cache_dir)
+    infer_into(store, graph, cache_dir)  # not cached yet, or damaged: inferred again, and written anew
     if remember:
         remember_closure(store, graph, cache_dir, name)
     return name
 
 
-def _touch(closure: Path) -> None:
-    """Mark ``closure`` used: the most recently used closure is the last one pruned, and the one
-    :class:`Prefetch` reads."""
-    try:
-        os.utime(closure)
-    except OSError:
-        pass  # pruned meanwhile by another process: written again by the next build that needs it
+def _touch(cache_dir: Path, key: str) -> None:
+    """Mark the closure of ``key`` used: the most recently used closure is the last one pruned,
+    and the one :class:`Prefetch` reads."""
+    for path in _kept_files(cache_dir, key, ".nt"):
+        try:
+            os.utime(path)
+        except OSError:
+            pass  # pruned meanwhile by another process: written again by the next build that needs it
 
 
 class Prefetch:
@@ -205,23 +209,21 @@ class Prefetch:
 
     def __init__(self, cache_dir: Path | None, graph: ox.NamedNode) -> None:
         self._found: tuple[ox.Store, str] | None = None
-        closures = newest_first(cache_dir, "inferred-*.nq") if cache_dir is not None else []
+        closures = newest_first(cache_dir, f"inferred-*-{_SHA256}.nt") if cache_dir is not None else []
         self._thread = threading.Thread(target=self._read, args=(closures[0], graph), daemon=True,
                                         name="railgraph-prefetch") if closures else None
         if self._thread is not None:
             self._thread.start()
 
     def _read(self, closure: Path, graph: ox.NamedNode) -> None:
-        if not _whole(closure):
+        if _checked(closure, ".nt") is None:
             return
         store = ox.Store()
         try:
-            store.bulk_load(path=closure, format=ox.RdfFormat.N_QUADS, lenient=True)
+            store.bulk_load(path=closure, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
         except (OSError, SyntaxError):
             return
-        if any(name != graph for name in store.named_graphs()):
-            return  # not what infer_cached writes
-        self._found = (store, closure.name[len("inferred-"):-len(".nq")])
+        self._found = (store, closure.name[len("inferred-"):-len(f"-{'0' * 64}.nt")])
 
     def take(self) -> tuple[ox.Store, str] | None:
         """The store holding the closure and its key (None where there was none, or it was
@@ -236,60 +238,27 @@ class Prefetch:
 def remember_closure(store: ox.Store, graph: ox.NamedNode, cache_dir: Path, key: str) -> None:
     """Write the inferred ``graph`` of ``store`` to the cache under ``key`` (see
     :func:`infer_cached`), unless it is there already."""
-    cached = cache_dir / f"inferred-{key}.nq"
-    if not cached.exists():
-        _remember(cached, lambda stream: _write_closure(store, graph, stream))
+    kept_dump(cache_dir, key, ".nt", lambda: closure_dump(store, graph))
 
 
-#: How the last line of a closure file begins: the SHA-256 of every line before it follows.
-_CHECKSUM = b"# sha256 "
-_TRAILER = len(_CHECKSUM) + 64 + 1
+def closure_dump(store: ox.Store, graph: ox.NamedNode) -> bytes:
+    """The triples of ``graph`` as N-Triples, each line once, sorted (``inferred.nt``): from the
+    store's own dump, no triple made a Python object."""
+    return sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph), distinct=True)
 
 
-def _write_closure(store: ox.Store, graph: ox.NamedNode, stream: BinaryIO) -> None:
-    """The quads of ``graph`` as N-Quads, then their checksum (an N-Quads comment)."""
-    digesting = Digesting(stream)
-    ox.serialize(store.quads_for_pattern(None, None, None, graph), digesting, format=ox.RdfFormat.N_QUADS)
-    stream.write(_CHECKSUM + digesting.digest.hexdigest().encode("ascii") + b"\n")
-
-
-def _whole(path: Path) -> bool:
-    """Whether the closure file at ``path`` ends in the checksum of all it holds before it."""
-    try:
-        with path.open("rb") as stream:
-            left = os.fstat(stream.fileno()).st_size - _TRAILER
-            if left < 0:
-                return False
-            digest = hashlib.sha256()
-            while left > 0:
-                chunk = stream.read(min(left, 1 << 24))
-                if not chunk:
-                    return False
-                digest.update(chunk)
-                left -= len(chunk)
-            return stream.read() == _CHECKSUM + digest.hexdigest().encode("ascii") + b"\n"
-    except OSError:
-        return False
-
-
-def closure_lines(cache_dir: Path, key: str, graph: ox.NamedNode) -> list[bytes] | None:
+def closure_lines(cache_dir: Path, key: str) -> list[bytes] | None:
     """The triples of the closure :func:`infer_cached` keeps under ``key``, as N-Triples lines
-    (each ending in " .\\n"); None once it is gone from the cache, or where it is not what
-    :func:`infer_cached` writes (its checksum does not match, another graph's). It is written
-    whole or not at all (see :func:`_remember`)."""
+    (each ending in " .\\n"); None once it is gone from the cache, or where it does not hold
+    what its name says. It is written whole or not at all (see :func:`_remember`)."""
+    kept = _found(cache_dir, key, ".nt")
+    if kept is None:
+        return None
     try:
-        document = (cache_dir / f"inferred-{key}.nq").read_bytes()
+        lines = kept.read().split(b"\n")
     except OSError:
         return None
-    document, trailer = document[:-_TRAILER], document[-_TRAILER:]
-    if trailer != _CHECKSUM + hashlib.sha256(document).hexdigest().encode("ascii") + b"\n":
-        return None
-    suffix = f" {graph} .".encode()
-    lines = document.split(b"\n")
-    if lines[-1] or not all(line.endswith(suffix) for line in lines[:-1]):
-        return None  # not what infer_cached writes: a damaged file
-    end = -len(suffix)
-    return [line[:end] + b" .\n" for line in lines[:-1]]
+    return [line + b"\n" for line in lines[:-1]]
 
 
 @dataclass(frozen=True)
@@ -320,15 +289,9 @@ def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Cal
     what it holds, for a build to link rather than copy. A file found is checked against that
     digest without being read into memory; one missing or damaged is made again."""
     if cache_dir is not None and key is not None:
-        for path in sorted(cache_dir.glob(f"inferred-{key}-{'[0-9a-f]' * 64}{extension}")):
-            try:
-                with path.open("rb") as stream:
-                    written = Written(os.fstat(stream.fileno()).st_size,
-                                      hashlib.file_digest(stream, "sha256").hexdigest())
-            except OSError:
-                continue  # pruned meanwhile
-            if written.sha256 == path.name[-len(extension) - 64:-len(extension)]:
-                return KeptDump(path, written)
+        found = _found(cache_dir, key, extension)
+        if found is not None:
+            return found
     body = dump()
     written = Written.of(body)
     if cache_dir is None or key is None:
@@ -336,6 +299,34 @@ def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Cal
     path = cache_dir / f"inferred-{key}-{written.sha256}{extension}"
     _remember(path, lambda stream: stream.write(body))
     return KeptDump(path if path.exists() else None, written, body)
+
+
+#: How the SHA-256 in the name of a file :func:`kept_dump` writes is matched.
+_SHA256 = "[0-9a-f]" * 64
+
+
+def _kept_files(cache_dir: Path, key: str, extension: str) -> list[Path]:
+    """The files :func:`kept_dump` wrote for ``key`` and ``extension``."""
+    return sorted(cache_dir.glob(f"inferred-{key}-{_SHA256}{extension}"))
+
+
+def _found(cache_dir: Path, key: str, extension: str) -> KeptDump | None:
+    """The first of :func:`_kept_files` that holds what its name says."""
+    for path in _kept_files(cache_dir, key, extension):
+        found = _checked(path, extension)
+        if found is not None:
+            return found
+    return None
+
+
+def _checked(path: Path, extension: str) -> KeptDump | None:
+    """The file at ``path`` where its bytes have the SHA-256 its name ends in, read as a stream."""
+    try:
+        with path.open("rb") as stream:
+            written = Written(os.fstat(stream.fileno()).st_size, hashlib.file_digest(stream, "sha256").hexdigest())
+    except OSError:
+        return None  # pruned meanwhile
+    return KeptDump(path, written) if written.sha256 == path.name[-len(extension) - 64:-len(extension)] else None
 
 
 def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
