@@ -200,7 +200,7 @@ def test_a_catalogue_reopened_unchanged_reads_its_inferred_graph_back(tmp_path: 
     settings = Settings.resolve({"cache_dir": str(tmp_path)})
     first = Catalogue.load(ROOT, settings=settings)
     expected = sorted(str(row) for row in first.query("entries-by-kind"))
-    assert list(tmp_path.glob("inferred-*.nq"))
+    assert list(tmp_path.glob("inferred-*.nt"))
     monkeypatch.setattr(inference, "infer_into", None)  # would fail if inferred again
     second = Catalogue.load(ROOT, settings=settings)
     second.__dict__["dataset"] = None  # the store is made from the sources, never from rdflib graphs
