@@ -10,6 +10,7 @@ import pytest
 from rdflib import URIRef
 
 from railgraph import inference, reasoning
+from railgraph.export import pieces
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import ODRL, RDF, RG
 from railgraph.settings import Settings
@@ -133,6 +134,37 @@ def test_the_closure_read_while_the_sources_are_read_is_kept_only_for_its_source
     assert inference.newest_first(cache, "inferred-*.nt")[0] == closure  # the one read ahead next time
 
 
+def test_the_asserted_triples_read_ahead_are_brought_up_to_the_sources(generated_root: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last build's N-Triples pieces, read into the default graph while the sources are read,
+    become the sources' union: a group edited, one added, one removed and two merged."""
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    shutil.copytree(generated_root, root)
+    Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(cache)})).export("nt")
+    _edit(root, 'dct:title "', 'dct:title "Renamed ')
+    sorted((root / "data" / "use-cases").glob("*.ttl"))[0].unlink()
+    (root / "data" / "extra.ttl").write_text(f"<{ID}tool/extra> <http://purl.org/dc/terms/title> \"Extra\" .\n"
+                                             f"<{ID}organisation/x> <http://purl.org/dc/terms/title> \"X\" .\n",
+                                             encoding="utf-8")
+    (root / "data" / "merging.ttl").write_text(  # a subject of the models' file and one of the licences'
+        "".join(f"<{iri}> <http://www.w3.org/2000/01/rdf-schema#comment> \"merged\" .\n" for iri in (
+            _first_subject(root / "data" / "models"), _first_subject(root / "data" / "licences"))), encoding="utf-8")
+    updated: list[int] = []
+    update = pieces.update_default_graph
+    monkeypatch.setattr(pieces, "update_default_graph",
+                        lambda store, kept, *rest: updated.append(len(kept)) or update(store, kept, *rest))
+    catalogue, found = _prefetched(root, cache)
+    assert updated, "the asserted triples were read ahead"
+    asserted = {quad.triple for quad in catalogue.oxstore.quads_for_pattern(None, None, None, ox.DefaultGraph())}
+    assert asserted == catalogue.asserted_triples()
+    assert found == _inferred(root, None)
+
+
+def _first_subject(folder: Path) -> str:
+    first = next(ox.parse(path=sorted(folder.glob("*.ttl"))[0], format=ox.RdfFormat.TURTLE))
+    return first.subject.value
+
+
 def test_no_closure_or_a_damaged_one_is_not_read_ahead(generated_root: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     expected = _inferred(generated_root, None)
@@ -220,3 +252,17 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_a_later_write(tm
     os.utime(abandoned, (hours_ago, hours_ago))
     inference._remember(tmp_path / "inferred-k.nq", lambda stream: stream.write(b""))
     assert sorted(p.name for p in tmp_path.iterdir()) == [".inferred-being-written", "inferred-k.nq"]
+
+
+@pytest.mark.parametrize("document", [b"_:b1 <https://example.org/p> <https://example.org/o> .\n",
+                                      b"<https://example.org/s> <https://example.org/p> _:b1 .\n",
+                                      b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"])
+def test_a_closure_read_back_keeps_its_blank_node_labels(tmp_path: Path, document: bytes) -> None:
+    """pyoxigraph's loaders relabel blank nodes: a closure that names one is parsed instead."""
+    graph = ox.NamedNode("https://example.org/g")
+    inference.kept_dump(tmp_path, "k" * 32, ".nt", lambda: document)
+    kept = inference._found(tmp_path, "k" * 32, ".nt")
+    assert kept is not None and kept.blank_nodes is (b"_:" in document)
+    store = ox.Store()
+    inference._load_closure(store, kept, graph)
+    assert [quad.triple for quad in store] == [quad.triple for quad in ox.parse(document, format=ox.RdfFormat.N_TRIPLES)]

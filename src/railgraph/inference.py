@@ -24,6 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import reasoning
+from .export import pieces
 from ._version import __version__
 from .atomic import Written, keep_newest, newest_first, write_through
 from .errors import InputError
@@ -177,7 +178,7 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Iterabl
     kept = _found(cache_dir, name, ".nt")
     if kept is not None:
         try:
-            store.bulk_load(path=kept.path, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            _load_closure(store, kept, graph)
         except (OSError, SyntaxError):
             store.update(f"DROP SILENT GRAPH {graph}")
         else:
@@ -199,35 +200,56 @@ def _touch(cache_dir: Path, key: str) -> None:
             pass  # pruned meanwhile by another process: written again by the next build that needs it
 
 
-class Prefetch:
-    """The closure the cache used last, read into a new store by a thread while the sources are
-    read (pyoxigraph lets go of the GIL while it loads): after an edit that inference does not
-    read, it is the closure of the edited sources, and the store only needs their triples.
+@dataclass
+class Prefetched:
+    """What :class:`Prefetch` read into ``store``: the closure kept under ``closure`` (None where
+    none was read) in the inferred graph, and the triples of the N-Triples pieces ``asserted``
+    (None where none were read) in the default graph."""
 
-    :meth:`take` hands over the store and the closure's key, for :func:`infer_cached` (which
-    drops a closure of other sources)."""
+    store: ox.Store
+    closure: str | None = None
+    asserted: pieces.Pieces | None = None
+
+
+class Prefetch:
+    """What the cache's last build left, read into a new store by a thread while the sources are
+    read (pyoxigraph lets go of the GIL while it loads): the closure it used and its asserted
+    triples (its N-Triples pieces). After an edit that inference does not read, the closure is
+    the edited sources', and the asserted triples need only the edited groups' changes (see
+    :func:`railgraph.export.pieces.update_default_graph`).
+
+    :meth:`take` hands them over, for :func:`infer_cached` (which drops a closure of other
+    sources)."""
 
     def __init__(self, cache_dir: Path | None, graph: ox.NamedNode) -> None:
-        self._found: tuple[ox.Store, str] | None = None
-        closures = newest_first(cache_dir, f"inferred-*-{_SHA256}.nt") if cache_dir is not None else []
-        self._thread = threading.Thread(target=self._read, args=(closures[0], graph), daemon=True,
-                                        name="railgraph-prefetch") if closures else None
+        self._found: Prefetched | None = None
+        self._thread = threading.Thread(target=self._read, args=(cache_dir, graph), daemon=True,
+                                        name="railgraph-prefetch") if cache_dir is not None else None
         if self._thread is not None:
             self._thread.start()
 
-    def _read(self, closure: Path, graph: ox.NamedNode) -> None:
-        if _checked(closure, ".nt") is None:
-            return
-        store = ox.Store()
-        try:
-            store.bulk_load(path=closure, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-        except (OSError, SyntaxError):
-            return
-        self._found = (store, closure.name[len("inferred-"):-len(f"-{'0' * 64}.nt")])
+    def _read(self, cache_dir: Path, graph: ox.NamedNode) -> None:
+        found = Prefetched(ox.Store())
+        closures = newest_first(cache_dir, f"inferred-*-{_SHA256}.nt")
+        kept = _checked(closures[0], ".nt") if closures else None
+        if kept is not None:
+            try:
+                _load_closure(found.store, kept, graph)
+                found.closure = closures[0].name[len("inferred-"):-len(f"-{'0' * 64}.nt")]
+            except (OSError, SyntaxError):
+                found.store.update(f"DROP SILENT GRAPH {graph}")
+        latest = pieces.latest_ntriples(cache_dir)
+        if latest is not None:
+            try:
+                found.store.bulk_load(latest[1], format=ox.RdfFormat.N_TRIPLES, lenient=True)
+                found.asserted = latest[0]
+            except (OSError, SyntaxError):
+                found.store.update("DROP SILENT DEFAULT")
+        if found.closure is not None or found.asserted is not None:
+            self._found = found
 
-    def take(self) -> tuple[ox.Store, str] | None:
-        """The store holding the closure and its key (None where there was none, or it was
-        damaged), once the thread is done; the next call gets None."""
+    def take(self) -> Prefetched | None:
+        """What was read (None where nothing was), once the thread is done; the next call gets None."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -269,6 +291,8 @@ class KeptDump:
     path: Path | None
     written: Written
     data: bytes | None = None
+    #: Whether the bytes may name a blank node (``_:`` is in them).
+    blank_nodes: bool = True
 
     def read(self) -> bytes:
         """The dump's bytes."""
@@ -320,13 +344,33 @@ def _found(cache_dir: Path, key: str, extension: str) -> KeptDump | None:
 
 
 def _checked(path: Path, extension: str) -> KeptDump | None:
-    """The file at ``path`` where its bytes have the SHA-256 its name ends in, read as a stream."""
+    """The file at ``path`` where its bytes have the SHA-256 its name ends in, read as a stream
+    (noting whether they name a blank node, see :func:`_load_closure`)."""
+    digest, size, blank, last = hashlib.sha256(), 0, False, b""
     try:
         with path.open("rb") as stream:
-            written = Written(os.fstat(stream.fileno()).st_size, hashlib.file_digest(stream, "sha256").hexdigest())
+            while chunk := stream.read(1 << 24):
+                digest.update(chunk)
+                blank = blank or b"_:" in last + chunk[:1] or b"_:" in chunk
+                size, last = size + len(chunk), chunk[-1:]
     except OSError:
         return None  # pruned meanwhile
-    return KeptDump(path, written) if written.sha256 == path.name[-len(extension) - 64:-len(extension)] else None
+    written = Written(size, digest.hexdigest())
+    if written.sha256 != path.name[-len(extension) - 64:-len(extension)]:
+        return None
+    return KeptDump(path, written, blank_nodes=blank)
+
+
+def _load_closure(store: ox.Store, kept: KeptDump, graph: ox.NamedNode) -> None:
+    """Read the closure file of ``kept`` into ``graph``. pyoxigraph's loaders give each blank
+    node a label of their own, and the closure must name the default graph's blank nodes by
+    theirs: a closure naming one is parsed, and its triples added (slower, and holding the GIL)."""
+    assert kept.path is not None
+    if kept.blank_nodes:
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                          for t in ox.parse(path=kept.path, format=ox.RdfFormat.N_TRIPLES, lenient=True))
+    else:
+        store.bulk_load(path=kept.path, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
 
 
 def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
