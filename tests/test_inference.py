@@ -10,7 +10,6 @@ import pytest
 from rdflib import URIRef
 
 from railgraph import inference, reasoning
-from railgraph.export import pieces
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import ODRL, RDF, RG
 from railgraph.settings import Settings
@@ -132,37 +131,6 @@ def test_the_closure_read_while_the_sources_are_read_is_kept_only_for_its_source
     assert len(list(cache.glob("inferred-*.nt"))) == (1 if kept else 2)
     (closure,) = cache.glob(f"inferred-{catalogue.inference_key}-*.nt")
     assert inference.newest_first(cache, "inferred-*.nt")[0] == closure  # the one read ahead next time
-
-
-def test_the_asserted_triples_read_ahead_are_brought_up_to_the_sources(generated_root: Path, tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The last build's N-Triples pieces, read into the default graph while the sources are read,
-    become the sources' union: a group edited, one added, one removed and two merged."""
-    root, cache = tmp_path / "root", tmp_path / "cache"
-    shutil.copytree(generated_root, root)
-    Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(cache)})).export("nt")
-    _edit(root, 'dct:title "', 'dct:title "Renamed ')
-    sorted((root / "data" / "use-cases").glob("*.ttl"))[0].unlink()
-    (root / "data" / "extra.ttl").write_text(f"<{ID}tool/extra> <http://purl.org/dc/terms/title> \"Extra\" .\n"
-                                             f"<{ID}organisation/x> <http://purl.org/dc/terms/title> \"X\" .\n",
-                                             encoding="utf-8")
-    (root / "data" / "merging.ttl").write_text(  # a subject of the models' file and one of the licences'
-        "".join(f"<{iri}> <http://www.w3.org/2000/01/rdf-schema#comment> \"merged\" .\n" for iri in (
-            _first_subject(root / "data" / "models"), _first_subject(root / "data" / "licences"))), encoding="utf-8")
-    updated: list[int] = []
-    update = pieces.update_default_graph
-    monkeypatch.setattr(pieces, "update_default_graph",
-                        lambda store, kept, *rest: updated.append(len(kept)) or update(store, kept, *rest))
-    catalogue, found = _prefetched(root, cache)
-    assert updated, "the asserted triples were read ahead"
-    asserted = {quad.triple for quad in catalogue.oxstore.quads_for_pattern(None, None, None, ox.DefaultGraph())}
-    assert asserted == catalogue.asserted_triples()
-    assert found == _inferred(root, None)
-
-
-def _first_subject(folder: Path) -> str:
-    first = next(ox.parse(path=sorted(folder.glob("*.ttl"))[0], format=ox.RdfFormat.TURTLE))
-    return first.subject.value
 
 
 def test_no_closure_or_a_damaged_one_is_not_read_ahead(generated_root: Path, tmp_path: Path) -> None:

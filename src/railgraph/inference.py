@@ -24,7 +24,6 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import reasoning
-from .export import pieces
 from ._version import __version__
 from .atomic import Written, keep_newest, newest_first, write_through
 from .errors import InputError
@@ -200,56 +199,36 @@ def _touch(cache_dir: Path, key: str) -> None:
             pass  # pruned meanwhile by another process: written again by the next build that needs it
 
 
-@dataclass
-class Prefetched:
-    """What :class:`Prefetch` read into ``store``: the closure kept under ``closure`` (None where
-    none was read) in the inferred graph, and the triples of the N-Triples pieces ``asserted``
-    (None where none were read) in the default graph."""
-
-    store: ox.Store
-    closure: str | None = None
-    asserted: pieces.Pieces | None = None
-
-
 class Prefetch:
-    """What the cache's last build left, read into a new store by a thread while the sources are
-    read (pyoxigraph lets go of the GIL while it loads): the closure it used and its asserted
-    triples (its N-Triples pieces). After an edit that inference does not read, the closure is
-    the edited sources', and the asserted triples need only the edited groups' changes (see
-    :func:`railgraph.export.pieces.update_default_graph`).
+    """The closure the cache used last, read into a new store by a thread while the sources are
+    read (pyoxigraph lets go of the GIL while it loads): after an edit that inference does not
+    read, it is the closure of the edited sources, and the store only needs their triples.
 
-    :meth:`take` hands them over, for :func:`infer_cached` (which drops a closure of other
-    sources)."""
+    :meth:`take` hands over the store and the closure's key, for :func:`infer_cached` (which
+    drops a closure of other sources)."""
 
     def __init__(self, cache_dir: Path | None, graph: ox.NamedNode) -> None:
-        self._found: Prefetched | None = None
-        self._thread = threading.Thread(target=self._read, args=(cache_dir, graph), daemon=True,
-                                        name="railgraph-prefetch") if cache_dir is not None else None
+        self._found: tuple[ox.Store, str] | None = None
+        closures = newest_first(cache_dir, f"inferred-*-{_SHA256}.nt") if cache_dir is not None else []
+        self._thread = threading.Thread(target=self._read, args=(closures[0], graph), daemon=True,
+                                        name="railgraph-prefetch") if closures else None
         if self._thread is not None:
             self._thread.start()
 
-    def _read(self, cache_dir: Path, graph: ox.NamedNode) -> None:
-        found = Prefetched(ox.Store())
-        closures = newest_first(cache_dir, f"inferred-*-{_SHA256}.nt")
-        kept = _checked(closures[0], ".nt") if closures else None
-        if kept is not None:
-            try:
-                _load_closure(found.store, kept, graph)
-                found.closure = closures[0].name[len("inferred-"):-len(f"-{'0' * 64}.nt")]
-            except (OSError, SyntaxError):
-                found.store.update(f"DROP SILENT GRAPH {graph}")
-        latest = pieces.latest_ntriples(cache_dir)
-        if latest is not None:
-            try:
-                found.store.bulk_load(latest[1], format=ox.RdfFormat.N_TRIPLES, lenient=True)
-                found.asserted = latest[0]
-            except (OSError, SyntaxError):
-                found.store.update("DROP SILENT DEFAULT")
-        if found.closure is not None or found.asserted is not None:
-            self._found = found
+    def _read(self, closure: Path, graph: ox.NamedNode) -> None:
+        kept = _checked(closure, ".nt")
+        if kept is None:
+            return
+        store = ox.Store()
+        try:
+            _load_closure(store, kept, graph)
+        except (OSError, SyntaxError):
+            return
+        self._found = (store, closure.name[len("inferred-"):-len(f"-{'0' * 64}.nt")])
 
-    def take(self) -> Prefetched | None:
-        """What was read (None where nothing was), once the thread is done; the next call gets None."""
+    def take(self) -> tuple[ox.Store, str] | None:
+        """The store holding the closure and its key (None where there was none, or it was
+        damaged), once the thread is done; the next call gets None."""
         if self._thread is not None:
             self._thread.join()
             self._thread = None

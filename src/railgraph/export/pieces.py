@@ -42,8 +42,6 @@ Groups = Sequence[Sequence[Source]]
 
 #: How many pieces files of each kind the cache keeps (the latest is the one read).
 KEEP = 2
-#: What the N-Triples pieces of a group are kept under besides its sources (see :func:`group_key`).
-_NT_SALT = f"nt\0{__version__}\0{ox.__version__}".encode()
 _MAGIC = b"railgraph-pieces 1\n"
 _COUNT, _SIZES = struct.Struct(">I"), struct.Struct(">II")
 #: A group's Turtle note where a prefix would need a "/" escaped (see :func:`_turtle_pieces`).
@@ -56,38 +54,8 @@ def ntriples(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path |
     """The asserted triples of the sources (in their :func:`groups`) as N-Triples: each line
     once, sorted. ``digests``: the SHA-256 of each source file's bytes, by its graph.
     """
-    return b"".join(data for _, data in _assembled(grouped, digests, cache_dir, "nt", _NT_SALT, _ntriples_pieces))
-
-
-def latest_ntriples(cache_dir: Path) -> tuple[Pieces, bytes] | None:
-    """The N-Triples pieces the cache holds (the asserted triples of the build that wrote them,
-    by group) of the groups that name no blank node, and their lines joined (an N-Triples
-    document of those triples); None where there are none. pyoxigraph's loaders give a blank
-    node a label of their own, so a group naming one is not read ahead (see
-    :func:`update_default_graph`)."""
-    kept: Pieces = {}
-    lines: list[bytes] = []
-    for key, group in read(cache_dir, "nt").items():
-        joined = b"".join(data for _, data in group)
-        if b"_:" not in joined:
-            kept[key] = group
-            lines.append(joined)
-    return (kept, b"".join(lines)) if kept else None
-
-
-def update_default_graph(store: ox.Store, kept: Pieces, grouped: Groups, digests: Mapping[URIRef, bytes]) -> None:
-    """Make the default graph of ``store``, which holds the triples of the N-Triples pieces
-    ``kept`` (see :func:`latest_ntriples`), the union of the sources in ``grouped``: the triples
-    of a group no longer there are removed, those of a group not kept are added. No subject is in
-    two groups, so a triple removed is in no other group."""
-    current = {group_key(members, digests, _NT_SALT): members for members in grouped}
-    default = ox.DefaultGraph()
-    for key, group in kept.items():
-        if key not in current:
-            for triple in ox.parse(b"".join(data for _, data in group), format=ox.RdfFormat.N_TRIPLES):
-                store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, default))
-    store.bulk_extend(quad for key, members in current.items() if key not in kept
-                      for source in members for quad in source.quads)
+    salt = f"nt\0{__version__}\0{ox.__version__}".encode()
+    return b"".join(data for _, data in _assembled(grouped, digests, cache_dir, "nt", salt, _ntriples_pieces))
 
 
 def jsonld_document(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None,
