@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from .. import collector
 from ..errors import RailgraphError
 from ..namespaces import DCTERMS, FOAF, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
-from .. import collector
 from ..store import union_quads
 from . import table_parts
 
