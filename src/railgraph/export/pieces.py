@@ -85,7 +85,8 @@ def turtle(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | N
     N-Triples instead (that prefix is left out of every group's statements)."""
     chosen = dict(sorted(prefixes.items()))
     salt = f"ttl\0{__version__}\0{ox.__version__}\0{json.dumps(chosen)}".encode()
-    assembled = _assembled(grouped, digests, cache_dir, "ttl", salt, lambda statements: _turtle_pieces(statements, chosen))
+    assembled = _assembled(grouped, digests, cache_dir, "ttl", salt,
+                           lambda statements: _turtle_pieces(statements, chosen))
     used: set[bytes] = set()
     for key, data in assembled:
         if key:

@@ -71,7 +71,8 @@ class Rendered:
 def parts_of(grouped: pieces.Groups, digests: Mapping[URIRef, bytes], rows: Sequence[Sequence[str]],
              flattened: Sequence[Mapping[str, Cells]]) -> list[Part]:
     """``rows`` (each table's, sorted) shared out to the groups of sources (see
-    :func:`~railgraph.export.pieces.groups`) that describe them, and the rest to a last part. ``flattened``: each table's flattened values by row.
+    :func:`~railgraph.export.pieces.groups`) that describe them, and the rest to a last part.
+    ``flattened``: each table's flattened values by row.
     ``digests``: the SHA-256 of each source file's bytes, by its graph."""
     tables_of: dict[str, list[int]] = {}
     for index, members in enumerate(rows):
@@ -80,7 +81,7 @@ def parts_of(grouped: pieces.Groups, digests: Mapping[URIRef, bytes], rows: Sequ
     parts: list[Part] = []
     placed: set[str] = set()
     for members in grouped:
-        mine = [[] for _ in rows]  # type: list[list[str]]
+        mine: list[list[str]] = [[] for _ in rows]
         for subject in {s.value for source in members for s in source.subjects if isinstance(s, ox.NamedNode)}:
             for index in tables_of.get(subject, ()):
                 mine[index].append(subject)

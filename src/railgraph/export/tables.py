@@ -158,18 +158,8 @@ def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
         descriptions = []
         for index, table in enumerate(TABLES):
             columns = _columns(table, table_parts.merged(each[index].summary for each in rendered), store)
-            layout = [(column.key, column.separator) for column in columns]
-            digest = table_parts.layout_digest(layout)
-            every: list[table_parts.Line] = []
-            for part, each in zip(parts, rendered):
-                mine = each[index]
-                if mine.layout != digest or len(mine.lines) != len(part.rows[index]):
-                    if mine.cells is None:  # a kept part, written for other columns
-                        mine.cells = _cells(store, part, index, flattened) if part.rows[index] else {}
-                    mine.lines, mine.layout = _lines(mine.cells, part.rows[index], layout), digest
-                every.extend(mine.lines)
-            every.sort(key=itemgetter(0))
-            tables[table.file] = _header(columns) + b"".join(line for _, line in every)
+            lines = _table_lines(store, index, columns, parts, [each[index] for each in rendered], flattened)
+            tables[table.file] = _header(columns) + b"".join(line for _, line in lines)
             descriptions.append(_table_description(table, columns))
         table_parts.write(cache, files, {part.key: each for part, each in zip(parts, rendered) if part.key})
     metadata = {
@@ -193,6 +183,25 @@ def _rows(store: ox.Store, cls: URIRef) -> list[str]:
     """The IRIs typed ``cls`` in the union of asserted and inferred triples, sorted."""
     typed = union_quads(store, None, _TYPE, ox.NamedNode(cls))
     return sorted({quad.subject.value for quad in typed if isinstance(quad.subject, ox.NamedNode)})
+
+
+def _table_lines(store: ox.Store, index: int, columns: list[_Column], parts: list[table_parts.Part],
+                 shares: list[table_parts.Rendered],
+                 flattened: list[dict[str, table_parts.Cells]]) -> list[table_parts.Line]:
+    """The lines of the index-th table, sorted: each part's share, written again from the store
+    where it was written for other ``columns`` (and then kept so)."""
+    layout = [(column.key, column.separator) for column in columns]
+    digest = table_parts.layout_digest(layout)
+    lines: list[table_parts.Line] = []
+    for part, share in zip(parts, shares):
+        rows = part.rows[index]
+        if share.layout != digest or len(share.lines) != len(rows):
+            if share.cells is None:  # a kept part, written for other columns
+                share.cells = _cells(store, part, index, flattened) if rows else {}
+            share.lines, share.layout = _lines(share.cells, rows, layout), digest
+        lines.extend(share.lines)
+    lines.sort(key=itemgetter(0))
+    return lines
 
 
 def _flattened(store: ox.Store, table: Table, rows: list[str]) -> dict[str, table_parts.Cells]:
