@@ -85,8 +85,9 @@ def turtle(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | N
     N-Triples instead (that prefix is left out of every group's statements)."""
     chosen = dict(sorted(prefixes.items()))
     salt = f"ttl\0{__version__}\0{ox.__version__}\0{json.dumps(chosen)}".encode()
+    declared = _prefix_lines(chosen)
     assembled = _assembled(grouped, digests, cache_dir, "ttl", salt,
-                           lambda statements: _turtle_pieces(statements, chosen))
+                           lambda statements: _turtle_pieces(statements, chosen, declared))
     used: set[bytes] = set()
     for key, data in assembled:
         if key:
@@ -94,7 +95,7 @@ def turtle(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | N
         if data == _ESCAPES:
             return serialize_lines(ntriples(grouped, digests, cache_dir), get_format("ttl"), prefixes)
         used.update(bytes(data).split())
-    header = sorted(line for line in _prefix_lines(chosen) if line.split(b" ", 2)[1] in used)
+    header = sorted(line for line in declared if line.split(b" ", 2)[1] in used)
     return b"".join(header) + b"".join(data for key, data in assembled if key)
 
 
@@ -164,10 +165,11 @@ def _ntriples_pieces(statements: list[ox.Quad]) -> list[Piece]:
     return found
 
 
-def _turtle_pieces(statements: list[ox.Quad], chosen: Mapping[str, str]) -> list[Piece]:
+def _turtle_pieces(statements: list[ox.Quad], chosen: Mapping[str, str], declared: list[bytes]) -> list[Piece]:
     """A group's Turtle, one piece per subject's statements, and first a note (its key empty) of
     the prefixes it uses, or :data:`_ESCAPES` where one of ``chosen`` would need a "/" escaped
-    (or the group's Turtle is not one block per subject)."""
+    (or the group's Turtle is not one block per subject). ``declared``: the lines declaring
+    ``chosen`` (see :func:`_prefix_lines`)."""
     ordered = by_subject(ox.serialize(statements, format=ox.RdfFormat.N_TRIPLES))
     written = ox.serialize(ox.parse(ordered, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
                            prefixes=dict(chosen))
@@ -183,7 +185,7 @@ def _turtle_pieces(statements: list[ox.Quad], chosen: Mapping[str, str]) -> list
     starts = [index for index, line in enumerate(lines[:-1]) if not line.startswith(b"\t")] + [len(lines) - 1]
     if escaping_prefix(body, chosen) is not None or len(starts) - 1 != len(subjects):
         return [(b"", _ESCAPES)]
-    used = b" ".join(line.split(b" ", 2)[1] for line in _prefix_lines(chosen) if line.split(b" ", 2)[1] in body)
+    used = b" ".join(line.split(b" ", 2)[1] for line in declared if line.split(b" ", 2)[1] in body)
     return [(b"", used)] + [(subject, b"\n".join(lines[start:end]) + b"\n")
                             for subject, start, end in zip(subjects, starts, starts[1:])]
 

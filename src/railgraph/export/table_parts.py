@@ -110,7 +110,7 @@ def cells_of(store: ox.Store, subjects: Iterable[str]) -> dict[str, Cells]:
     for subject in subjects:
         cells: Cells = {}
         for _, predicate, value, _ in store.quads_for_pattern(ox.NamedNode(subject), None, None, _DEFAULT):
-            kind = type(value)
+            kind = type(value)  # tables._code, inlined: this loop sees every asserted triple of a row
             if kind is literal:
                 language = value.language
                 code = "@" + language if language else value.datatype.value
