@@ -19,7 +19,7 @@ from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError, UsageError
 from railgraph.export import get_format, jsonld, serialize_statements
 from railgraph.export.framed import frame_input
-from railgraph.export.rdf import serialize_lines
+from railgraph.export.rdf import by_subject, serialize_lines, sorted_lines
 from railgraph.namespaces import INFERRED_GRAPH, ODRL, PREFIXES, RDF, RG
 from railgraph.settings import Settings
 from railgraph.terms import to_oxigraph
@@ -267,6 +267,26 @@ def test_turtle_groups_statements_by_subject_and_declares_only_the_prefixes_it_u
     assert "ex:s a ex:t ;" in text, "types first"
     graph = Graph().parse(data=data, format="turtle")
     assert len(graph) == len({(q.subject, q.predicate, q.object) for q in _statements()})
+
+
+_TYPED = b"<http://example.org/b> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/T> ."
+_LINES = [b"<http://example.org/b> <http://example.org/p> \"2\" .", _TYPED,
+          b"<http://example.org/a> <http://example.org/q> \"1\" .", b"<http://example.org/a/x> <http://example.org/p> \"3\" ."]
+
+
+@pytest.mark.parametrize(("document", "expected"), [
+    (b"", b""),
+    (b"\n\n", b""),
+    (b"<b> <p> <o> .\n<a> <p> <o> .", b"<a> <p> <o> .\n<b> <p> <o> .\n"),
+    (b"<b> <p> <o> .\n\n<a> <p> <o> .\n<b> <p> <o> .\n", b"<a> <p> <o> .\n<b> <p> <o> .\n"),
+])
+def test_sorted_lines_end_each_line_and_keep_each_once(document: bytes, expected: bytes) -> None:
+    assert sorted_lines(document) == expected
+
+
+def test_by_subject_keeps_a_subjects_lines_together_types_first_each_once() -> None:
+    document = b"\n".join([*_LINES, _TYPED, b""])
+    assert by_subject(document) == b"\n".join([_LINES[3], _LINES[2], _TYPED, _LINES[0], b""])  # "/" < ">"
 
 
 def test_trig_writes_each_graph_once() -> None:

@@ -133,7 +133,10 @@ def serialize_lines(document: bytes, fmt: Format, prefixes: Mapping[str, str] | 
     if fmt.name not in ("ttl", "rdfxml"):
         raise UsageError(f"{fmt.name} is not a graph format written from N-Triples",
                          hint="choose one of nt, ttl, rdfxml")
-    ordered = by_subject(document)
+    lines = document.split(b"\n")
+    del document  # freed here where the caller handed it over: the lines are sorted next
+    ordered = _by_subject(lines)
+    del lines
 
     def write(chosen: dict[str, str]) -> bytes:
         return ox.serialize(ox.parse(ordered, format=ox.RdfFormat.N_TRIPLES),
@@ -146,9 +149,19 @@ def by_subject(document: bytes) -> bytes:
     """The lines of an N-Triples ``document`` as Turtle and RDF/XML are written from them: each
     once, sorted by subject, a subject's types first (see :func:`_subject_key`)."""
     lines = document.split(b"\n")
-    lines.sort(key=_subject_key)
-    return b"".join(line + b"\n" for index, line in enumerate(lines)
-                    if line and (index == 0 or line != lines[index - 1]))
+    del document  # freed here where the caller handed it over
+    return _by_subject(lines)
+
+
+def _by_subject(lines: list[bytes]) -> bytes:
+    """:func:`by_subject` of a document's lines, which it uses up: they are sorted as their keys
+    (see :func:`_subject_key`), each key made in place of its line (only the typing lines differ
+    from their keys), so that no second line is held per statement."""
+    lines[:] = [_subject_key(line) if _TYPE_VERB in line else line for line in lines]
+    lines.sort()
+    lines[:] = [line.replace(_TYPE_KEY, _TYPE_VERB, 1) if _TYPE_KEY in line else line
+                for index, line in enumerate(lines) if index == 0 or line != lines[index - 1]]
+    return _joined(lines)
 
 
 def _subject_key(line: bytes) -> bytes:
@@ -177,9 +190,25 @@ def sorted_lines(document: bytes, *, distinct: bool = False) -> bytes:
 
     ``distinct``: the lines are distinct already (a store's dump of one graph, say), so duplicates
     are not looked for (0.28 s of 1.1 s at 450,000 lines)."""
-    lines = document.split(b"\n") if distinct else list(set(document.split(b"\n")))
+    lines = document.split(b"\n")
+    del document  # freed here where the caller handed it over (a store's dump, say)
+    if not distinct:
+        lines = list(set(lines))
     lines.sort()
-    return b"".join(line + b"\n" for line in lines if line)
+    return _joined(lines)
+
+
+def _joined(lines: list[bytes]) -> bytes:
+    """Sorted lines, which it uses up, as one document, each ending in a line feed, the empty
+    ones (sorted first) left out; joined in one step, with no line copied on the way (at 100,000
+    tools, copying each line of the closure took as much memory again as the lines)."""
+    start = 0
+    while start < len(lines) and not lines[start]:
+        start += 1
+    if start:
+        del lines[:start]
+    lines.append(b"")
+    return b"\n".join(lines)
 
 
 #: rdf:type as an N-Triples predicate, and what stands for it in a line's sort key: it sorts
