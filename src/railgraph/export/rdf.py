@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -155,12 +156,13 @@ def by_subject(document: bytes) -> bytes:
 
 def _by_subject(lines: list[bytes]) -> bytes:
     """:func:`by_subject` of a document's lines, which it uses up: they are sorted as their keys
-    (see :func:`_subject_key`), each key made in place of its line (only the typing lines differ
-    from their keys), so that no second line is held per statement."""
-    lines[:] = [_subject_key(line) if _TYPE_VERB in line else line for line in lines]
+    (see :func:`_subject_key`), each key made in place of its line, so that no second line is
+    held per statement (only the typing lines differ from their keys: ``bytes.replace`` gives
+    back the line itself where it replaces nothing)."""
+    lines[:] = [_subject_key(line) for line in lines]
     lines.sort()
-    lines[:] = [line.replace(_TYPE_KEY, _TYPE_VERB, 1) if _TYPE_KEY in line else line
-                for index, line in enumerate(lines) if index == 0 or line != lines[index - 1]]
+    lines[:] = [line.replace(_TYPE_KEY, _TYPE_VERB, 1) for line, before in zip(lines, chain((None,), lines))
+                if line != before]
     return _joined(lines)
 
 
