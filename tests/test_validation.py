@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -102,6 +103,37 @@ def test_a_cold_run_reports_what_pyshacl_reports(snapshot, plain) -> None:
     assert results(cold) == results(plain)
     assert cold.conforms == plain.conforms
     assert isomorphic(cold.graph, plain.graph)
+
+
+def test_sparql_targets_of_shapes_pyrudof_checks_nothing_of_are_found_while_it_works(
+        catalogue, plain, monkeypatch) -> None:
+    """Their focus nodes are found once pyrudof has begun, beside it; the report is the same."""
+    shapes = validation_focus.canonical(catalogue.shapes)
+    later = validation._for_pyshacl_alone(shapes)
+    assert RGSH.EntryObjectiveShape in later, "a SPARQL target and a SPARQL constraint"
+    assert (RGSH.ConceptShape, SH.target, None) in shapes and RGSH.ConceptShape not in later, \
+        "a SPARQL target, and core constraints pyrudof may check"
+    assert all((shape, SH.target, None) in shapes for shape in later)
+    started = threading.Event()
+    run, find = validation_core.run, validation_focus.find_targets
+    waited: list[bool] = []
+
+    def rudof(*args, **kwargs):
+        started.set()
+        return run(*args, **kwargs)
+
+    def finding(*args, wanted=lambda shape: True, **kwargs):
+        if wanted(RGSH.EntryObjectiveShape):
+            waited.append(started.wait(10))
+        return find(*args, wanted=wanted, **kwargs)
+
+    monkeypatch.setattr(validation_core, "run", rudof)
+    monkeypatch.setattr(validation_focus, "find_targets", finding)
+    monkeypatch.setattr(validation, "RUDOF_FROM", 0)
+    report = fast(catalogue, None, workers=1)
+    monkeypatch.undo()
+    assert waited == [True], "found once, after pyrudof began"
+    assert results(report) == results(plain)
 
 
 def test_a_warm_run_reads_the_report_back(catalogue, snapshot, plain, tmp_path, monkeypatch) -> None:

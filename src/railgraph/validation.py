@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="railgraph-rudof") as rudof:
                 find = partial(validation_focus.find_targets, data, canonical, store)
                 if cache_dir is None:
-                    graph, _ = _check(data, store, canonical, find(), workers, rudof)
+                    graph, _ = _check(data, store, canonical, *_found_in_turn(canonical, find), workers, rudof)
                 else:
                     known = {**(latest.parts if latest else {}), **(fingerprints or {})}
                     graph = _validate_changes(data, canonical, store, find, workers, rudof, base, parts,
@@ -213,7 +213,8 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callabl
     fingerprint = partial(validation_cache.fingerprints_of, parts, known)
     changes = validation_cache.kept_changes(parts, base.parts) if base is not None else None
     if base is None or changes is None:  # the parts are fingerprinted while pyrudof works
-        graph, fingerprints = _check(data, store, shapes, find(), workers, rudof, meanwhile=fingerprint)
+        graph, fingerprints = _check(data, store, shapes, *_found_in_turn(shapes, find), workers, rudof,
+                                     meanwhile=fingerprint)
     else:
         fingerprints = fingerprint()
         lost, gained = changes
@@ -228,7 +229,7 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callabl
         kept = validation_focus.merge([validation_focus.parse_report(base.report)], shapes,
                                       keep=lambda focus: not stale(focus))
         graph = validation_focus.merge(
-            [kept, _check(data, store, shapes, targets, workers, rudof)[0]], shapes)
+            [kept, _check(data, store, shapes, targets, dict, workers, rudof)[0]], shapes)
     if data_key is None:  # named by its content (a kept part's by its key)
         nodes = validation_cache.merged(fingerprints.values())
         data_key = _digest(*(f"{n} {s} {o}" for n, (s, o) in sorted(nodes.items())), *sorted(fingerprints))
@@ -237,23 +238,48 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callabl
     return graph
 
 
-def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focus.Targets,
-           workers: int | None, rudof: ThreadPoolExecutor, meanwhile: Callable[[], Any] = lambda: None) -> tuple[Graph, Any]:
-    """The report on the focus nodes in ``targets``: core constraints that pyrudof checks exactly
-    by pyrudof (:mod:`railgraph.validation_core`), the rest by pyshacl, its SPARQL constraints
-    evaluated ahead on ``store`` (:mod:`railgraph.validation_sparql`); and what ``meanwhile``
-    gives, run while pyrudof works.
+def _found_in_turn(shapes: Graph, find: Callable[..., validation_focus.Targets]
+                   ) -> tuple[validation_focus.Targets, Callable[[], validation_focus.Targets]]:
+    """Every focus node, found by ``find`` in two turns: those of the shapes pyrudof may check
+    now (with no nodes yet for the others, see :func:`_for_pyshacl_alone`), and a call that finds
+    the others' (at 100,000 tools their SPARQL targets take about 10 s, which :func:`_check`
+    spends while pyrudof works)."""
+    later = _for_pyshacl_alone(shapes)
+    targets = find(wanted=lambda shape: shape not in later)
+    return {**targets, **{shape: set() for shape in later}}, lambda: find(wanted=later.__contains__)
 
-    pyrudof works in ``rudof``'s thread beside pyshacl and ``meanwhile``; pyshacl then stays in
-    this process (no fork beside a running thread).
+
+def _for_pyshacl_alone(shapes: Graph) -> set[Node]:
+    """The shapes with a SPARQL target of which pyrudof can check nothing: neither they nor the
+    property shapes they hold have a constraint of :data:`railgraph.validation_core.EXACT`."""
+    return {shape for shape in set(shapes.subjects(SH.target, None))
+            if not any(parameter in validation_core.EXACT
+                       for each in (shape, *shapes.objects(shape, SH.property))
+                       for parameter in shapes.predicates(each))}
+
+
+def _check(data: Graph, store: ox.Store, shapes: Graph, targets: validation_focus.Targets,
+           later: Callable[[], validation_focus.Targets], workers: int | None, rudof: ThreadPoolExecutor,
+           meanwhile: Callable[[], Any] = lambda: None) -> tuple[Graph, Any]:
+    """The report on the focus nodes in ``targets`` and those ``later`` finds (of shapes that
+    pyrudof checks nothing of, in ``targets`` with no nodes yet): core constraints that pyrudof
+    checks exactly by pyrudof (:mod:`railgraph.validation_core`), the rest by pyshacl, its
+    SPARQL constraints evaluated ahead on ``store`` (:mod:`railgraph.validation_sparql`); and
+    what ``meanwhile`` gives, run while pyrudof works.
+
+    pyrudof works in ``rudof``'s thread beside ``later``, pyshacl and ``meanwhile``; pyshacl
+    then stays in this process (no fork beside a running thread).
     """
     many = len(set().union(*targets.values())) >= RUDOF_FROM
     typed = None if store_graph.reads(data, store) else data  # where "x"^^xsd:string may differ from "x"
     part = validation_core.split(shapes, targets, store, typed) if many else validation_core.Split(None, shapes, targets)
-    if part.rudof is None:
+    core = rudof.submit(validation_core.run, store, data, part.rudof, part.rudof_targets) if part.rudof else None
+    found = later()
+    targets = {**targets, **found}
+    part = replace(part, targets={**part.targets, **found})
+    if core is None:
         rudof.shutdown()  # pyshacl may fork next, and nothing should fork beside a thread
         return _by_pyshacl(data, store, part, _workers(workers, part.targets)), meanwhile()
-    core = rudof.submit(validation_core.run, store, data, part.rudof, part.rudof_targets)
     rest = _by_pyshacl(data, store, part, 1)
     beside = meanwhile()
     try:

@@ -106,8 +106,10 @@ def load_store(data: Graph) -> ox.Store:
     return store
 
 
-def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet[Node] | None = None) -> Targets:
-    """The focus nodes of every shape that declares targets, as pyshacl would find them.
+def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet[Node] | None = None, *,
+                 wanted: Callable[[Node], bool] = lambda shape: True) -> Targets:
+    """The focus nodes of every shape that declares targets (of those ``wanted``), as pyshacl
+    would find them.
 
     With ``among`` (the nodes an edit can affect, say), only the focus nodes among them, and every
     literal focus node: the instances of a target class, and the subjects of a target predicate,
@@ -121,6 +123,8 @@ def find_targets(data: Graph, shapes: Graph, store: ox.Store, among: AbstractSet
     instances: dict[URIRef, set[Node]] = {}  # of a class several shapes target: asked once
     targets: Targets = {}
     for shape in ShapesGraph(shapes).shapes:
+        if not wanted(shape.node):
+            continue
         nodes, classes, implicit_classes, objects_of, subjects_of = (list(part) for part in shape.target())
         shape.set_advanced(True)
         queries = [spec["qh"] for spec in shape.advanced_target().values() if spec["type"] == SH_SPARQLTarget]
