@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from railgraph import rdf_input
@@ -54,6 +55,15 @@ def test_a_file_read_before_is_only_parsed_to_the_same_quads(root: Path, tmp_pat
     assert checks == []
     assert [s.quads for s in again] == [s.quads for s in first]  # the blank node keeps its label
     assert [s.digest for s in again] == [s.digest for s in first]
+
+
+def test_whether_a_file_names_a_blank_node_is_known_read_first_or_again(root: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for sources in (load(root, cache), load(root, cache), load(root, None)):
+        flags = {s.path.name: s.blank_nodes for s in sources}
+        assert flags == {"a.ttl": False, "b.ttl": True}
+        for source in sources:  # a file said to name none names none
+            assert source.blank_nodes or not any(isinstance(t, ox.BlankNode) for q in source.quads for t in q)
 
 
 def test_an_edited_file_is_checked_again(root: Path, tmp_path: Path, checks: list[str]) -> None:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -45,6 +46,7 @@ _RDFLIB_ONLY = re.compile(r"@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*(?:string|XMLLiteral|H
 #: take about 2 s, 1,000 about 40 s); the largest file of the catalogue holds 31.
 MAX_BLANK_NODES = 200
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SUBJECT, _PREDICATE = attrgetter("subject"), attrgetter("predicate")
 #: What Turtle or N-Triples text that yields a blank node holds somewhere: a label, brackets, a
 #: collection, or RDF 1.2 reifiers and annotations (other syntaxes are always looked through).
 _MAY_HOLD_BLANK_NODES = re.compile(r"_:|\[|\(|<<|\{\||~")
@@ -65,6 +67,8 @@ class Source:
     prefixes: dict[str, str] = field(default_factory=dict)
     #: The SHA-256 of the bytes read (empty where the source was not read from its file).
     digest: bytes = b""
+    #: Whether its triples may name a blank node (false where reading found none).
+    blank_nodes: bool = True
 
     @classmethod
     def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph, digest: bytes = b"") -> Source:
@@ -85,7 +89,7 @@ class Source:
     @cached_property
     def subjects(self) -> frozenset[ox.NamedNode | ox.BlankNode]:
         """The subjects of the source's triples."""
-        return frozenset(quad.subject for quad in self.quads)
+        return frozenset(map(_SUBJECT, self.quads))  # at 100,000 tools: 0.55 s, against 1.3 s for a generator
 
 
 def graph_of(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
@@ -232,7 +236,7 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
     if known is not None:  # passed before with these bytes: only parsed
         reading = rdf_input.parse_checked(text, syntax, path)
         quads = numbered_blank_nodes(tuple(reading.quads), relative) if known else tuple(reading.quads)
-        return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest)
+        return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest, blank_nodes=bool(known))
     reading = rdf_input.parse(text, syntax, path, max_literal_chars=max_literal_chars,
                               contexts=contexts)
     quads = tuple(reading.quads)
@@ -250,7 +254,7 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
         checked.passed(key, len(blank))
     if blank:
         quads = numbered_blank_nodes(quads, relative)
-    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest)
+    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest, blank_nodes=bool(blank))
 
 
 def _blank_nodes(quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:

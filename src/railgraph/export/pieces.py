@@ -17,7 +17,7 @@ import json
 import os
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -48,6 +48,7 @@ _COUNT, _SIZES = struct.Struct(">I"), struct.Struct(">II")
 _ESCAPES = b"!"
 #: Where the nodes of a JSON-LD document go in its frame (see :func:`_jsonld_frame`).
 _HOLE = "railgraph:pieces"
+_OBJECT = attrgetter("object")
 
 
 def ntriples(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None) -> bytes:
@@ -112,7 +113,8 @@ def groups(sources: Sequence[Source]) -> list[list[Source]]:
 
     owner: dict[object, int] = {}
     for index, source in enumerate(sources):
-        blank_objects = {quad.object for quad in source.quads if isinstance(quad.object, ox.BlankNode)}
+        blank_objects = {term for term in map(_OBJECT, source.quads) if isinstance(term, ox.BlankNode)} \
+            if source.blank_nodes else set()  # a source read without blank nodes names none
         for term in source.subjects | blank_objects:
             first = owner.setdefault(term, index)
             if first != index:
