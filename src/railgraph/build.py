@@ -73,7 +73,7 @@ class BuildResult:
 
 def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORMATS, *,
           site: bool = True, step: Step = lambda name: None, key: str | None = None,
-          keep: Callable[[object], object] | None = None) -> BuildResult:
+          keep: Callable[[object], object] | None = None, reuse: bool = False) -> BuildResult:
     """Infer, validate and, when the catalogue conforms, write every export into ``out``.
 
     ``out`` receives ``catalogue.*`` (one file per format), ``inferred.ttl``/``.nt``, ``csv/``
@@ -86,12 +86,14 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     only when the catalogue conforms, and removed otherwise. The query store the build fills
     holds no graph per source (it reads none); it is let go of when the build ends, and handed to
     ``keep`` where that is given (a command that exits next: freeing the store of 100,000 tools
-    takes seconds).
+    takes seconds). With ``reuse``, it is kept for the next build instead, which
+    :meth:`Catalogue.reread` brings up to date (``railgraph build --watch``).
     """
     try:
         return _build(catalogue, out, formats, site=site, step=step, key=key)
     finally:
-        catalogue.forget_partial_store(keep)
+        if not reuse:
+            catalogue.forget_partial_store(keep)
 
 
 def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: bool, step: Step,

@@ -19,7 +19,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from . import collector, facets, guard, inference, licensing, loading, store_graph, validation, validation_cache
+from . import (collector, facets, guard, inference, licensing, loading, rereading, store_graph, validation,
+               validation_cache)
 from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
@@ -55,9 +56,12 @@ class Catalogue:
     """A loaded catalogue: ontology, vocabularies, data, shapes and named queries."""
 
     def __init__(self, root: Path, sources: list[loading.Source], shapes: Graph,
-                 queries: QueryLibrary, settings: Settings, prefetch: inference.Prefetch | None = None) -> None:
+                 queries: QueryLibrary, settings: Settings, prefetch: inference.Prefetch | None = None,
+                 folders: Sequence[Path] = ()) -> None:
         self.root = root
         self.sources = sources
+        #: The folders the sources were read from (the root's ontology/ and data/, and extra ones).
+        self.folders = list(folders)
         self.shapes = shapes
         self.queries = queries
         self.settings = settings
@@ -98,24 +102,57 @@ class Catalogue:
             shapes = loading.new_graph()
             for path in loading.source_files(root_path / "shapes"):
                 shapes += loading.parse_file(path, **limits)
-        return cls(root_path, sources, shapes, QueryLibrary(root_path / "queries"), settings, ahead)
+        return cls(root_path, sources, shapes, QueryLibrary(root_path / "queries"), settings, ahead, folders)
 
     def add_file(self, path: Path | str) -> loading.Source:
         """Parse one more file into the catalogue (replacing the source of the same path)."""
         path = Path(path)
-        source = loading.read_source(path, loading.relative_name(path, self.root, path.parent),
-                                     max_bytes=self.settings["max_file_bytes"],
-                                     max_literal_chars=self.settings["max_literal_chars"],
-                                     contexts=ContextAllowList(self.root, tuple(self.settings["allowed_contexts"])))
+        source = self._read(path, path.parent)
         self.sources = [s for s in self.sources if s.path.resolve() != path.resolve()] + [source]
         self._forget()
         return source
 
-    def _forget(self) -> None:
+    def _read(self, path: Path, folder: Path) -> loading.Source:
+        """The source file at ``path``, found in ``folder``, checked as loading checks it."""
+        return loading.read_source(path, loading.relative_name(path, self.root, folder),
+                                   max_bytes=self.settings["max_file_bytes"],
+                                   max_literal_chars=self.settings["max_literal_chars"],
+                                   contexts=ContextAllowList(self.root, tuple(self.settings["allowed_contexts"])))
+
+    def reread(self, paths: Iterable[Path | str]) -> rereading.Reread:
+        """Read again the source files at ``paths``, edited, added or removed on disk since they
+        were read (see :func:`railgraph.rereading.reread`), and say what changed.
+
+        A query store in memory is brought up to date in place rather than filled afresh, and
+        its inferred graph is kept where the edit changes nothing inference reads (a title, a
+        description: see :func:`railgraph.inference.input_key`), else read from the cache or
+        inferred again. Everything else made from the sources is made again when asked for.
+        A store kept on disk is let go of, and opened (rebuilt) when asked for.
+
+        Raises :class:`InputError` where a file does not parse or pass the checks of reading, or
+        where an entry would be described twice; the catalogue is then left as it was.
+        """
+        change = rereading.reread(self.sources, map(Path, paths), self.folders, self._read)
+        if not change.old and not change.new:
+            return change
+        store = self.__dict__.get("_memory_store") if not self.settings["store"] else None
+        key = self.inference_key
+        if store is not None:
+            rereading.update_store(store, change, source_graphs=self.whole_store)
+        self.sources = change.sources
+        self._forget(keep_store=store is not None)
+        if store is not None:
+            if key is None:  # kept in no cache: nothing tells whether the closure still holds
+                store.update(f"DROP SILENT GRAPH {_INFERRED}")
+            self.inference_key = self._infer_into(store, loaded=key)
+        return change
+
+    def _forget(self, *, keep_store: bool = False) -> None:
         self.inference_key = None
         for name in ("inferred_triples", "_memory_store", "file_digests", "source_groups", "asserted", "inferred",
                      "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
-            self.__dict__.pop(name, None)
+            if not (keep_store and name in ("_memory_store", "store")):
+                self.__dict__.pop(name, None)
 
     # -- graphs --------------------------------------------------------------------------------
 
@@ -130,10 +167,15 @@ class Catalogue:
         if self._source_graphs:
             store.bulk_extend(self._source_quads())
         store.bulk_extend(quad for source in self.sources for quad in source.quads)  # one call: 30% faster
-        ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
-        self.inference_key = inference.infer_cached(store, _INFERRED, [source.quads for source in ordered],
-                                                    self.cache_dir(), remember=self._remember_closure, loaded=loaded)
+        self.inference_key = self._infer_into(store, remember=self._remember_closure, loaded=loaded)
         return store
+
+    def _infer_into(self, store: ox.Store, *, remember: bool = False, loaded: str | None = None) -> str | None:
+        """Infer into the inferred graph of ``store``, whose default graph holds the sources (see
+        :func:`railgraph.inference.infer_cached`; ``loaded``: the key of the closure it holds)."""
+        ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
+        return inference.infer_cached(store, _INFERRED, [source.quads for source in ordered], self.cache_dir(),
+                                      remember=remember, loaded=loaded)
 
     def infer(self, *, remember: bool = True, source_graphs: bool = True) -> None:
         """Fill the query store and infer (reading the inferred graph from the cache where it is

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
@@ -316,13 +316,17 @@ def load_sources(root: Path, folders: list[Path], *, max_bytes: int, max_literal
     return sources
 
 
-def check_single_owner(sources: list[Source]) -> None:
+def check_single_owner(sources: Sequence[Source], among: Sequence[Source] | None = None) -> None:
     """Refuse a railgraph IRI given an ``rdf:type`` in two files (an entry, concept or part
-    described twice: one file per entry is what lets an edit, an import or a review find it)."""
+    described twice: one file per entry is what lets an edit, an import or a review find it).
+    With ``among`` (some of ``sources``, read again say), only what they type is looked for."""
+    wanted = None if among is None else {subject for source in among for subject in _typed(source)}
+    nodes = [ox.NamedNode(subject) for subject in wanted or ()]
     owners: dict[str, Source] = {}
     for source in sources:
-        for subject in {t.subject.value for t in source.quads if t.predicate == _RDF_TYPE
-                        and isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE)}:
+        if wanted is not None and source.subjects.isdisjoint(nodes):
+            continue  # describes none of them
+        for subject in _typed(source) if wanted is None else _typed(source) & wanted:
             first = owners.setdefault(subject, source)
             if first is not source:
                 line = _line_of_subject(source.path, subject)
@@ -330,6 +334,12 @@ def check_single_owner(sources: list[Source]) -> None:
                                  f"{_line_of_subject(first.path, subject)}); an entry, concept or "
                                  "part is described in one file only", path=source.path, line=line,
                                  hint="merge the two descriptions into one file and delete the other")
+
+
+def _typed(source: Source) -> set[str]:
+    """The railgraph IRIs ``source`` gives an ``rdf:type``."""
+    return {t.subject.value for t in source.quads if t.predicate == _RDF_TYPE
+            and isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE)}
 
 
 def _line_of_subject(path: Path, subject: str) -> int | None:

@@ -1,0 +1,153 @@
+"""A catalogue that reads again only its edited, added or removed source files, and brings its query
+store up to date in place, builds the bytes that a catalogue loaded afresh builds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from railgraph.build import build
+from railgraph.catalogue import Catalogue
+from railgraph.errors import InputError
+from railgraph.settings import Settings
+
+FORMATS = ("nt", "ttl", "jsonld", "trig")
+TOOL = "https://w3id.org/railgraph/id/tool/synthetic-tool-"
+ROBUSTNESS = "<https://w3id.org/railgraph/vocab/objective/robustness>"
+FAIRNESS = "<https://w3id.org/railgraph/vocab/objective/fairness>"
+
+
+@pytest.fixture()
+def root(generated_root: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(generated_root, tmp_path / "root"))
+
+
+def tools_file(root: Path) -> Path:
+    return root / "data" / "tools" / "tool-0001.ttl"
+
+
+def extra_file(root: Path) -> Path:
+    """A file of one more tool (the first tool's description under another IRI) that also states
+    one triple the tools' file states: taking it away must keep that triple."""
+    text = tools_file(root).read_text(encoding="utf-8")
+    header, first = text[:text.index(f"<{TOOL}000000>")], text[text.index(f"<{TOOL}000000>"):]
+    first = first[:first.index(f"<{TOOL}000001>")]
+    shared = re.search(rf"<{TOOL}000001>\s+a rg:Tool ;\s+(dct:title \"[^\"]*\"@en) ;", text)
+    assert shared is not None
+    path = root / "data" / "tools" / "extra.ttl"
+    path.write_text(header + first.replace(f"{TOOL}000000", f"{TOOL}900000")
+                    + f"<{TOOL}000001> {shared.group(1)} .\n", encoding="utf-8")
+    return path
+
+
+def edit(root: Path, change: str) -> Path:
+    """Make ``change`` on disk; the path it touched."""
+    if change in ("added", "removed"):
+        path = root / "data" / "tools" / "extra.ttl"
+        if change == "added":
+            extra_file(root)
+        else:
+            path.unlink()
+        return path
+    path = tools_file(root)
+    text = path.read_text(encoding="utf-8")
+    if change == "title":
+        edited = text.replace('dct:title "', 'dct:title "Edited ', 1)
+    else:  # what inference reads: a tool's objective
+        assert ROBUSTNESS in text
+        edited = text.replace(ROBUSTNESS, FAIRNESS, 1)
+    path.write_text(edited, encoding="utf-8")
+    return path
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def graph(store: ox.Store, name: ox.NamedNode | ox.DefaultGraph) -> set[ox.Quad]:
+    return set(store.quads_for_pattern(None, None, None, name))
+
+
+INFERRED = ox.NamedNode("https://w3id.org/railgraph/graph/inferred")
+
+
+@pytest.mark.parametrize("change", ["title", "objective", "added", "removed"])
+@pytest.mark.parametrize("cached", [True, False], ids=["cache", "no-cache"])
+def test_a_catalogue_reread_after_an_edit_builds_what_one_loaded_afresh_builds(root: Path, tmp_path: Path,
+                                                                              change: str, cached: bool) -> None:
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache") if cached else "none"})
+    if change == "removed":
+        extra_file(root)
+    kept = Catalogue.load(root, settings=settings)
+    assert build(kept, tmp_path / "first", FORMATS, site=False, reuse=True).ok
+    store, key = kept.oxstore, kept.inference_key
+    reread = kept.reread([edit(root, change)])
+    assert [s.path.name for s in reread.old + reread.new] == {
+        "title": ["tool-0001.ttl"] * 2, "objective": ["tool-0001.ttl"] * 2,
+        "added": ["extra.ttl"], "removed": ["extra.ttl"]}[change]
+    assert kept.oxstore is store, "the store is brought up to date, not filled afresh"
+    if cached:  # the closure is kept only where the edit changes nothing inference reads
+        assert (kept.inference_key == key) == (change == "title")
+    again = build(kept, tmp_path / "again", FORMATS, site=False, reuse=True)
+    fresh = Catalogue.load(root, settings=settings)
+    assert [s.path for s in kept.sources] == [s.path for s in fresh.sources]
+    made = build(fresh, tmp_path / "fresh", FORMATS, site=False, reuse=True)
+    assert again.ok and made.ok
+    assert files(tmp_path / "again") == files(tmp_path / "fresh")
+    for name in (ox.DefaultGraph(), INFERRED):
+        assert graph(kept.oxstore, name) == graph(fresh.oxstore, name)
+    if change == "removed":  # the triple the removed file shared with another is still there
+        assert any(q.subject.value == f"{TOOL}000001" for q in graph(kept.oxstore, ox.DefaultGraph()))
+        assert not any(q.subject.value == f"{TOOL}900000" for q in graph(kept.oxstore, ox.DefaultGraph()))
+
+
+def test_a_store_with_a_graph_per_source_keeps_each_up_to_date(root: Path, tmp_path: Path) -> None:
+    settings = Settings.resolve({"cache_dir": "none"})
+    extra_file(root)
+    kept = Catalogue.load(root, settings=settings)
+    store = kept.oxstore  # made whole: each source in its named graph
+    kept.reread([edit(root, "removed"), edit(root, "objective")])
+    assert kept.oxstore is store
+    assert set(store) == set(Catalogue.load(root, settings=settings).oxstore)
+
+
+@pytest.mark.parametrize("damage", ["syntax", "twice"])
+def test_a_file_that_cannot_be_read_leaves_the_catalogue_as_it_was(root: Path, tmp_path: Path, damage: str) -> None:
+    kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": "none"}))
+    store = kept.oxstore
+    before, sources = set(store), list(kept.sources)
+    original = tools_file(root).read_text(encoding="utf-8")
+    if damage == "syntax":
+        path = tools_file(root)
+        path.write_text(original.replace("a rg:Tool ;", "a rg:Tool ; ] ;", 1), encoding="utf-8")
+        expected = r"invalid Turtle"
+    else:  # a new file types a tool the tools' file describes
+        path = root / "data" / "tools" / "twice.ttl"
+        path.write_text(f"<{TOOL}000003> a <https://w3id.org/railgraph/ontology#Tool> .\n", encoding="utf-8")
+        expected = rf"<{TOOL}000003> is already described in .*tool-0001.ttl"
+    with pytest.raises(InputError, match=expected) as raised:
+        kept.reread([path])
+    assert raised.value.path is not None and Path(raised.value.path).name == path.name
+    assert raised.value.line is not None
+    assert kept.sources == sources and set(kept.oxstore) == before
+    if damage == "syntax":  # put right, the file is read as any edit
+        path.write_text(original, encoding="utf-8")
+    else:
+        path.unlink()
+    kept.reread([path])
+    assert [s.digest for s in kept.sources] == [s.digest for s in sources] and set(kept.oxstore) == before
+
+
+def test_files_that_are_no_sources_are_ignored(root: Path) -> None:
+    kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": "none"}))
+    sources = list(kept.sources)
+    backup = root / "data" / "tools" / "tool-0001.ttl~"
+    backup.write_text("not RDF", encoding="utf-8")
+    outside = root.parent / "elsewhere.ttl"
+    outside.write_text("not RDF either", encoding="utf-8")
+    change = kept.reread([backup, outside, root / "data" / "tools" / "gone.ttl"])
+    assert not change.old and not change.new and kept.sources == sources
