@@ -69,9 +69,11 @@ def _remember_store(ctx: click.Context, param: click.Parameter, value: Path | No
 _LEFT_TO_EXIT: list[Any] | None = None
 
 
-def open_catalogue(root: Path | None, data: tuple[Path, ...], *, infers: bool = False) -> Any:
+def open_catalogue(root: Path | None, data: tuple[Path, ...], *, infers: bool = False,
+                   kept: bool = True) -> Any:
     """The catalogue, loaded; for a command that ``infers`` next, with its last closure read
-    meanwhile (see :class:`railgraph.inference.Prefetch`)."""
+    meanwhile (see :class:`railgraph.inference.Prefetch`). Unless ``kept`` is false (a command
+    that may load it again, and let go of this one), it is kept until the process ends."""
     from .catalogue import Catalogue
 
     store = click.get_current_context().meta.get("railgraph.store")
@@ -79,7 +81,8 @@ def open_catalogue(root: Path | None, data: tuple[Path, ...], *, infers: bool = 
     with step("loading the catalogue"):
         catalogue = Catalogue.load(root=root, data=data, settings=settings, prefetch=infers)
     if _LEFT_TO_EXIT is not None:
-        _LEFT_TO_EXIT.append(catalogue)
+        if kept:
+            _LEFT_TO_EXIT.append(catalogue)
         gc.freeze()  # it lives until the process ends: later collections need not walk it again
     return catalogue
 
@@ -104,8 +107,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "triples are always written).")
 @click.option("--no-site", is_flag=True, help="Skip the static HTML site (dist/site/).")
 @click.option("--force", is_flag=True, help="Build even when the output folder is up to date.")
+@click.option("--watch", is_flag=True,
+              help="Then keep the catalogue loaded and build again whenever a source or shape "
+                   "changes, reading only what changed (Ctrl-C stops).")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=1.0, show_default=True,
+              help="With --watch: seconds between two looks at the files.")
 def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
-          no_site: bool, force: bool) -> None:
+          no_site: bool, force: bool, watch: bool, interval: float) -> None:
     """Load, infer, validate and export the catalogue into dist/ (unless it is up to date)."""
     from .build import build as run_build, release_date
     from .build_stamp import build_key, up_to_date
@@ -116,25 +124,44 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     out_dir = out or Path(settings["out"])
     names = tuple(f.strip() for f in formats.split(",") if f.strip())
     source_root = find_root(settings["root"])
-    key = build_key(source_root, data, formats=names, site=not no_site, base_iri=settings["base_iri"],
-                    release=release_date(source_root).isoformat())
-    if not force and up_to_date(out_dir, key):
+
+    def key_now() -> str:
+        return build_key(source_root, data, formats=names, site=not no_site, base_iri=settings["base_iri"],
+                         release=release_date(source_root).isoformat())
+
+    def build_once(catalogue: Any, since: float) -> Any:
+        with step("building"):
+            return run_build(catalogue, out_dir, names, site=not no_site, key=key_now(), step=lambda phase: stderr.print(
+                f"[dim]  {time.perf_counter() - since:5.1f} s  {phase}[/dim]"),
+                keep=_LEFT_TO_EXIT.append if _LEFT_TO_EXIT is not None and not watch else None, reuse=watch)
+
+    if watch:
+        _build_and_watch(lambda: open_catalogue(root, data, infers=True, kept=False), build_once, out_dir,
+                         current=not force and up_to_date(out_dir, key_now()), interval=interval)
+        return
+    if not force and up_to_date(out_dir, key_now()):
         click.echo(f"{out_dir}/ is up to date: nothing it is built from has changed "
                    f"({time.perf_counter() - started:.1f} s; --force builds anyway)")
         return
-    catalogue = open_catalogue(root, data, infers=True)
-    with step("building"):
-        result = run_build(catalogue, out_dir, names, site=not no_site, key=key, step=lambda phase: stderr.print(
-            f"[dim]  {time.perf_counter() - started:5.1f} s  {phase}[/dim]"),
-            keep=_LEFT_TO_EXIT.append if _LEFT_TO_EXIT is not None else None)
+    result = build_once(open_catalogue(root, data, infers=True), started)
+    if not _built(result, out_dir, started):
+        sys.exit(1)
+
+
+def _built(result: Any, out_dir: Path, started: float, *, brief: bool = False) -> bool:
+    """Report a build: its summary where the catalogue conformed (``brief``: one line), else the
+    validation report."""
     report = result.report
     if not result.ok:
         click.echo(report.to_text(), err=True)
         stderr.print(f"build failed: the catalogue does not conform; {out_dir} was left as it was")
-        sys.exit(1)
+        return False
     counts = result.counts
     entries = ", ".join(f"{n} {k}" for k, n in counts["entries"].items())
     click.echo(f"built {out_dir}/ in {time.perf_counter() - started:.1f} s")
+    if brief:
+        click.echo(f"  validation: conforms, {len(report.warnings)} warning(s)")
+        return True
     click.echo(f"  entries: {entries}")
     click.echo(f"  triples: {counts['triples']['asserted']:,} asserted, "
                f"{counts['triples']['inferred']:,} inferred")
@@ -145,6 +172,56 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
             click.echo(f"  {name}: {size:,} bytes")
     if pages:
         click.echo(f"  site/: {len(pages):,} files, {sum(pages.values()):,} bytes")
+    return True
+
+
+def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, float], Any], out_dir: Path, *,
+                     current: bool, interval: float) -> None:
+    """``build --watch``: build (unless ``current``), then build again after each change to the
+    files a build reads, until interrupted (see :mod:`railgraph.watching`)."""
+    from rich.markup import escape  # messages quote input, which may look like markup
+
+    from .watching import Rebuilder, watch
+
+    def say(message: str) -> None:
+        stderr.print(escape(message), highlight=False)
+
+    def build_now(catalogue: Any, *, brief: bool = True) -> None:
+        since = time.perf_counter()
+        try:
+            result = build_once(catalogue, since)
+        except RailgraphError as exc:  # an output folder that cannot be written, say: tried again next time
+            say(f"not built: {exc}")
+            return
+        _built(result, out_dir, since, brief=brief)
+
+    started = time.perf_counter()
+    rebuilder = Rebuilder(load, build_now, say)
+    if current:  # nothing to write: the store is filled for the builds to come
+        rebuilder.catalogue.infer(remember=False, source_graphs=False)
+        click.echo(f"{out_dir}/ is up to date ({time.perf_counter() - started:.1f} s)")
+    else:
+        build_now(rebuilder.catalogue, brief=False)
+
+    def changed(paths: list[Path]) -> None:
+        more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+        say(f"changed: {', '.join(_shown(path) for path in paths[:3])}{more}")
+        rebuilder(paths)
+
+    folders = rebuilder.folders()
+    say(f"watching {', '.join(_shown(folder) for folder in folders)} (Ctrl-C stops)")
+    try:
+        watch(folders, changed, interval=interval)
+    except KeyboardInterrupt:
+        say("stopped watching")
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder where it lies within it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 @cli.command()
