@@ -125,6 +125,48 @@ def test_after_an_edit_only_the_edited_files_group_is_made_again(folder: Path, t
     assert len(list(cache.glob(f"pieces-{fmt}-*.bin"))) == pieces.KEEP
 
 
+def pieces_files(cache: Path, fmt: str) -> dict[str, bytes]:
+    """The cache's pieces files of ``fmt``, by what they are: "full" or "overlay"."""
+    return {path.name: b"overlay" if path.read_bytes().startswith(b"railgraph-pieces-overlay") else b"full"
+            for path in cache.glob(f"pieces-{fmt}-*.bin")}
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
+def test_after_an_edit_the_cache_keeps_an_overlay_on_the_full_file(folder: Path, tmp_path: Path, made: list[int],
+                                                                   fmt: str, monkeypatch) -> None:
+    monkeypatch.setattr(pieces, "OVERLAY_SHARE", 1.0)  # these groups are few: one is a large share
+    cache = tmp_path / "cache"
+    assembled(sources_in(folder), fmt, cache)
+    (base,) = pieces_files(cache, fmt)
+    for name, old, new in [("c.ttl", '"A/B"', '"A/B, edited"'), ("d.ttl", '"D"', '"D, edited"')]:
+        (folder / name).write_text((folder / name).read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        edited = sources_in(folder)
+        made.clear()
+        assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+        assert len(made) == 1, "only the edited file's group is made"
+        kinds = pieces_files(cache, fmt)
+        assert kinds.pop(base) == b"full" and list(kinds.values()) == [b"overlay"], "the earlier overlay is let go"
+        (overlay,) = kinds
+        assert (cache / overlay).stat().st_size < (cache / base).stat().st_size
+        made.clear()
+        assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+        assert made == [], "read back: the base and the overlay"
+    (cache / base).unlink()  # an overlay without its base: every group is made again
+    made.clear()
+    assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+    assert len(made) == 3
+
+
+def test_past_the_overlay_share_the_document_is_kept_whole_again(folder: Path, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    monkeypatch.setattr(pieces, "OVERLAY_SHARE", 0.0)
+    cache = tmp_path / "cache"
+    assembled(sources_in(folder), "nt", cache)
+    (folder / "c.ttl").write_text(FILES["c.ttl"].replace('"A/B"', '"A/B, edited"'), encoding="utf-8")
+    assert assembled(sources_in(folder), "nt", cache) == written_whole(sources_in(folder), "nt")
+    assert sorted(pieces_files(cache, "nt").values()) == [b"full", b"full"]
+
+
 @pytest.mark.parametrize("damage", [lambda data: data[:-7], lambda data: data[:40] + b"X" + data[41:],
                                     lambda data: b"something else"])
 def test_a_damaged_pieces_file_is_made_again(folder: Path, tmp_path: Path, made: list[int], damage) -> None:

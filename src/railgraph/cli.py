@@ -129,21 +129,24 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
         return build_key(source_root, data, formats=names, site=not no_site, base_iri=settings["base_iri"],
                          release=release_date(source_root).isoformat())
 
-    def build_once(catalogue: Any, since: float) -> Any:
+    def build_once(catalogue: Any, key: str, since: float) -> Any:
+        """Build ``catalogue``, stamped ``key`` (taken before its files were read: a file changed
+        meanwhile makes the next build run again, rather than be taken as built)."""
         with step("building"):
-            return run_build(catalogue, out_dir, names, site=not no_site, key=key_now(), step=lambda phase: stderr.print(
+            return run_build(catalogue, out_dir, names, site=not no_site, key=key, step=lambda phase: stderr.print(
                 f"[dim]  {time.perf_counter() - since:5.1f} s  {phase}[/dim]"),
                 keep=_LEFT_TO_EXIT.append if _LEFT_TO_EXIT is not None and not watch else None, reuse=watch)
 
     if watch:
-        _build_and_watch(lambda: open_catalogue(root, data, infers=True, kept=False), build_once, out_dir,
-                         current=not force and up_to_date(out_dir, key_now()), interval=interval)
+        _build_and_watch(lambda: open_catalogue(root, data, infers=True, kept=False), build_once, key_now,
+                         out_dir, force=force, interval=interval)
         return
-    if not force and up_to_date(out_dir, key_now()):
+    key = key_now()
+    if not force and up_to_date(out_dir, key):
         click.echo(f"{out_dir}/ is up to date: nothing it is built from has changed "
                    f"({time.perf_counter() - started:.1f} s; --force builds anyway)")
         return
-    result = build_once(open_catalogue(root, data, infers=True), started)
+    result = build_once(open_catalogue(root, data, infers=True), key, started)
     if not _built(result, out_dir, started):
         sys.exit(1)
 
@@ -175,10 +178,12 @@ def _built(result: Any, out_dir: Path, started: float, *, brief: bool = False) -
     return True
 
 
-def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, float], Any], out_dir: Path, *,
-                     current: bool, interval: float) -> None:
-    """``build --watch``: build (unless ``current``), then build again after each change to the
-    files a build reads, until interrupted (see :mod:`railgraph.watching`)."""
+def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, str, float], Any],
+                     key_now: Callable[[], str], out_dir: Path, *, force: bool, interval: float) -> None:
+    """``build --watch``: build (unless ``out_dir`` is up to date and not ``force``), then build
+    again after each change to the files a build reads, until interrupted (see
+    :mod:`railgraph.watching`). ``key_now`` gives the build stamp's key of the files as they are."""
+    from .build_stamp import up_to_date
     from rich.markup import escape  # messages quote input, which may look like markup
 
     from .watching import Rebuilder, watch
@@ -186,10 +191,12 @@ def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, float],
     def say(message: str) -> None:
         stderr.print(escape(message), highlight=False)
 
+    key = key_now()  # of the files as they are before they are read (again): see build_once
+
     def build_now(catalogue: Any, *, brief: bool = True) -> None:
         since = time.perf_counter()
         try:
-            result = build_once(catalogue, since)
+            result = build_once(catalogue, key, since)
         except RailgraphError as exc:  # an output folder that cannot be written, say: tried again next time
             say(f"not built: {exc}")
             return
@@ -197,15 +204,17 @@ def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, float],
 
     started = time.perf_counter()
     rebuilder = Rebuilder(load, build_now, say)
-    if current:  # nothing to write: the store is filled for the builds to come
+    if not force and up_to_date(out_dir, key):  # nothing to write: the store is filled for the builds to come
         rebuilder.catalogue.infer(remember=False, source_graphs=False)
         click.echo(f"{out_dir}/ is up to date ({time.perf_counter() - started:.1f} s)")
     else:
         build_now(rebuilder.catalogue, brief=False)
 
     def changed(paths: list[Path]) -> None:
+        nonlocal key
         more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
         say(f"changed: {', '.join(_shown(path) for path in paths[:3])}{more}")
+        key = key_now()
         rebuilder(paths)
 
     folders = rebuilder.folders()

@@ -180,13 +180,21 @@ def layout_digest(columns: Layout) -> str:
 
 # -- the cache ---------------------------------------------------------------------------------
 
-def read(cache_dir: Path | None, files: Sequence[str]) -> dict[str, list[Rendered]]:
+class Kept(dict[str, list[Rendered]]):
+    """The parts read back (see :func:`read`), and the full file they came from, if any."""
+
+    origin: pieces.Origin | None = None
+
+
+def read(cache_dir: Path | None, files: Sequence[str]) -> Kept:
     """The parts the cache holds, by key: one :class:`Rendered` per table of ``files``."""
+    kept = Kept()
     if cache_dir is None:
-        return {}
+        return kept
     index = {name.encode("utf-8"): position for position, name in enumerate(files)}
-    kept: dict[str, list[Rendered]] = {}
-    for key, stored in pieces.read(cache_dir, _KIND).items():
+    found = pieces.read(cache_dir, _KIND)
+    kept.origin = found.origin
+    for key, stored in found.items():
         rendered = [Rendered({}) for _ in files]
         try:
             for piece_key, data in stored:
@@ -204,9 +212,10 @@ def read(cache_dir: Path | None, files: Sequence[str]) -> dict[str, list[Rendere
     return kept
 
 
-def write(cache_dir: Path | None, files: Sequence[str], parts: Mapping[str, Sequence[Rendered]]) -> None:
+def write(cache_dir: Path | None, files: Sequence[str], parts: Mapping[str, Sequence[Rendered]],
+          on: pieces.Origin | None = None) -> None:
     """Keep ``parts`` (by key, one :class:`Rendered` per table of ``files``) as the latest tables
-    file of the cache."""
+    file of the cache (``on``: the file they were read from, see :func:`railgraph.export.pieces.write`)."""
     if cache_dir is None:
         return
     stored: pieces.Pieces = {}
@@ -221,4 +230,4 @@ def write(cache_dir: Path | None, files: Sequence[str], parts: Mapping[str, Sequ
             found.extend((prefix + bytes(row), data) for row, data in each.lines)
             layouts.add(each.layout)
         stored[key] = found
-    pieces.write(cache_dir, _KIND, stored, tag="\n".join(sorted(layouts)))
+    pieces.write(cache_dir, _KIND, stored, tag="\n".join(sorted(layouts)), on=on)

@@ -153,6 +153,7 @@ def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
         parts = table_parts.parts_of(catalogue.source_groups, catalogue.file_digests, rows, flattened)
         kept = table_parts.read(cache, files)
         rendered = [_fresh(store, part, flattened) if part.key not in kept else kept[part.key] for part in parts]
+        origin = kept.origin
         del kept
         tables: dict[str, bytes] = {}
         descriptions = []
@@ -161,7 +162,7 @@ def render_tables(catalogue: Catalogue) -> dict[str, bytes]:
             lines = _table_lines(store, index, columns, parts, [each[index] for each in rendered], flattened)
             tables[table.file] = _header(columns) + b"".join(line for _, line in lines)
             descriptions.append(_table_description(table, columns))
-        table_parts.write(cache, files, {part.key: each for part, each in zip(parts, rendered) if part.key})
+        table_parts.write(cache, files, {part.key: each for part, each in zip(parts, rendered) if part.key}, on=origin)
     metadata = {
         "@context": CSVW_CONTEXT,
         "dc:title": "railgraph catalogue tables",
