@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import railgraph
+from railgraph.atomic import newest_first
 from railgraph.export import get_format, pieces, serialize_statements
 from railgraph.export.rdf import load_context
 from railgraph.loading import Source, read_source
@@ -138,16 +139,17 @@ def test_after_an_edit_the_cache_keeps_an_overlay_on_the_full_file(folder: Path,
     cache = tmp_path / "cache"
     assembled(sources_in(folder), fmt, cache)
     (base,) = pieces_files(cache, fmt)
-    for name, old, new in [("c.ttl", '"A/B"', '"A/B, edited"'), ("d.ttl", '"D"', '"D, edited"')]:
+    edits = [("c.ttl", '"A/B"', '"A/B, edited"'), ("d.ttl", '"D"', '"D, edited"'), ("d.ttl", "2.5", "3.5")]
+    for number, (name, old, new) in enumerate(edits, start=1):
         (folder / name).write_text((folder / name).read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
         edited = sources_in(folder)
         made.clear()
         assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
         assert len(made) == 1, "only the edited file's group is made"
-        kinds = pieces_files(cache, fmt)
-        assert kinds.pop(base) == b"full" and list(kinds.values()) == [b"overlay"], "the earlier overlay is let go"
-        (overlay,) = kinds
-        assert (cache / overlay).stat().st_size < (cache / base).stat().st_size
+        kinds = pieces_files(cache, fmt)  # the KEEP latest documents, and the base of their overlays
+        assert kinds.pop(base) == b"full" and list(kinds.values()) == [b"overlay"] * min(number, pieces.KEEP)
+        latest = newest_first(cache, f"pieces-{fmt}-*.bin")[0]
+        assert latest.name in kinds and latest.stat().st_size < (cache / base).stat().st_size
         made.clear()
         assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
         assert made == [], "read back: the base and the overlay"

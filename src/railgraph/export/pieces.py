@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import struct
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -321,21 +322,24 @@ def write(cache_dir: Path, kind: str, pieces: Pieces, tag: str = "", on: Origin 
     name = hashlib.sha256(("\n".join(sorted(pieces)) + (f"\0{tag}" if tag else "")).encode()).hexdigest()[:32]
     path = cache_dir / f"pieces-{kind}-{name}.bin"
     try:
-        if path.exists():
-            base = _base_of(path)
-            if base is not None:
-                os.utime(cache_dir / base)
-            os.utime(path)  # after its base: the latest file is the one read
-        else:
+        if not path.exists():
             lacking = {key: group for key, group in pieces.items() if on is None or key not in on.keys}
             if on is not None and on.path.exists() and _size(lacking) <= OVERLAY_SHARE * _size(pieces):
-                os.utime(on.path)  # kept as long as an overlay that is kept needs it
                 write_through(path, lambda stream: _write(stream, lacking, base=on.path.name), durable=False)
             else:
                 write_through(path, lambda stream: _write(stream, pieces), durable=False)
+        _make_latest(path, kind)
         _prune(cache_dir, kind)
     except (InputError, OSError):
         pass
+
+
+def _make_latest(path: Path, kind: str) -> None:
+    """Give ``path`` a modification time later than every other ``kind`` file's, so that
+    :func:`read` reads it: files written a moment apart may get the same time from the clock."""
+    others = [other.stat().st_mtime_ns for other in path.parent.glob(f"pieces-{kind}-*.bin") if other != path]
+    now = time.time_ns()
+    os.utime(path, ns=(now, max([now, *(mtime + 1 for mtime in others)])))
 
 
 def _size(pieces: Pieces) -> int:
