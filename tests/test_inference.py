@@ -89,6 +89,31 @@ def test_an_edit_inference_reads_infers_again(generated_root: Path, tmp_path: Pa
     assert len(list(cache.glob("inferred-*.nt"))) == 2
 
 
+def test_the_inference_key_digests_again_only_the_sources_handed_in_anew(catalogue, monkeypatch) -> None:
+    store = catalogue.oxstore
+    sources = [source.quads for source in sorted(catalogue.sources, key=lambda s: str(s.graph_iri))]
+    serialized: list[int] = []
+    original = ox.serialize
+
+    def counted(quads, *args, **kwargs):
+        serialized.append(1)
+        return original(quads, *args, **kwargs)
+
+    monkeypatch.setattr(inference.ox, "serialize", counted)
+    monkeypatch.setattr(inference, "_SOURCE_DIGESTS", {})
+    key = inference.input_key(store, sources)
+    assert len(serialized) == len(sources)
+    serialized.clear()
+    assert inference.input_key(store, sources) == key and serialized == []
+    edited = [*sources[:-1], sources[-1] + (ox.Quad(ox.NamedNode(ID + "tool/x"), ox.NamedNode(str(RDF.type)),
+                                                    ox.NamedNode(str(RG.Tool))),)]
+    changed = inference.input_key(store, edited)
+    assert changed != key and len(serialized) == 1, "the edited source alone"
+    serialized.clear()
+    same = [list(quads) for quads in sources]  # other sequences, the same quads: digested again
+    assert inference.input_key(store, same) == key and len(serialized) == len(sources)
+
+
 def test_the_schema_is_closed_once_for_every_build_of_it(generated_root: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     root, cache = tmp_path / "root", tmp_path / "cache"
