@@ -71,17 +71,23 @@ def catalogue(size: str, workdir: Path) -> Path:
     return folder
 
 
+def copy_of(size: str, source: Path, root: Path) -> None:
+    """Copy the catalogue ``source`` of ``size`` to ``root`` (the repository's without its
+    checkout, environment, output and cache)."""
+    if size == "real":
+        shutil.copytree(source, root, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "dist", ".railgraph-cache", "__pycache__", "node_modules"))
+    else:
+        shutil.copytree(source, root)
+
+
 def measure(size: str, workdir: Path, repeat: int) -> dict[str, list[tuple[float, float]]]:
     source = catalogue(size, workdir)
     figures: dict[str, list[tuple[float, float]]] = {"cold": [], "unchanged": [], "one entry edited": []}
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(dir=workdir) as scratch:
             root = Path(scratch) / "root"
-            if size == "real":
-                shutil.copytree(source, root, ignore=shutil.ignore_patterns(
-                    ".git", ".venv", "dist", ".railgraph-cache", "__pycache__", "node_modules"))
-            else:
-                shutil.copytree(source, root)
+            copy_of(size, source, root)
             cache, out = Path(scratch) / "cache", Path(scratch) / "dist"
             figures["cold"].append(run_build(root, out, cache))
             figures["unchanged"].append(run_build(root, out, cache))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import shutil
 import signal
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from build_cli import catalogue, edit_one_entry
+from build_cli import catalogue, copy_of, edit_one_entry
 
 COMMAND = ["build", "--watch", "--interval", "0.1", "--formats", "ttl,nt,jsonld", "--no-site"]
 
@@ -57,11 +56,7 @@ def measure(size: str, workdir: Path, edits: int) -> tuple[float, list[tuple[flo
     source = catalogue(size, workdir)
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         root = Path(scratch) / "root"
-        if size == "real":
-            shutil.copytree(source, root, ignore=shutil.ignore_patterns(
-                ".git", ".venv", "dist", ".railgraph-cache", "__pycache__", "node_modules"))
-        else:
-            shutil.copytree(source, root)
+        copy_of(size, source, root)
         env = {**os.environ, "RAILGRAPH_CACHE_DIR": str(Path(scratch) / "cache")}
         started = time.perf_counter()
         watcher = subprocess.Popen([sys.executable, "-m", "railgraph", *COMMAND, "--root", str(root),
