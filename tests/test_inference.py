@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -156,6 +157,24 @@ def test_the_closure_read_while_the_sources_are_read_is_kept_only_for_its_source
     assert len(list(cache.glob("inferred-*.nt"))) == (1 if kept else 2)
     (closure,) = cache.glob(f"inferred-{catalogue.inference_key}-*.nt")
     assert inference.newest_first(cache, "inferred-*.nt")[0] == closure  # the one read ahead next time
+
+
+def test_a_kept_dump_found_right_is_read_again_only_once_written_again(tmp_path: Path, monkeypatch) -> None:
+    document = b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n"
+    inference.kept_dump(tmp_path, "k" * 32, ".nt", lambda: document)
+    (path,) = tmp_path.glob("inferred-*.nt")
+    monkeypatch.setattr(inference, "_CHECKED", {})
+    digests: list[int] = []
+    sha256 = inference.hashlib.sha256
+    monkeypatch.setattr(inference.hashlib, "sha256", lambda *a: digests.append(1) or sha256(*a))
+    assert inference._checked(path, ".nt") is not None and len(digests) == 1
+    assert inference._checked(path, ".nt") is not None and len(digests) == 1, "found right before: not read"
+    inference._touch(tmp_path, "k" * 32)
+    assert inference._checked(path, ".nt") is not None and len(digests) == 1, "touched, not written"
+    touched = path.stat().st_mtime_ns
+    path.write_bytes(document.replace(b"/a>", b"/x>"))  # the same size, written in place
+    os.utime(path, ns=(touched + 10**7, touched + 10**7))  # as the clock's next tick would leave it
+    assert inference._checked(path, ".nt") is None and len(digests) == 2
 
 
 def test_no_closure_or_a_damaged_one_is_not_read_ahead(generated_root: Path, tmp_path: Path) -> None:
