@@ -142,6 +142,23 @@ def test_a_file_that_cannot_be_read_leaves_the_catalogue_as_it_was(root: Path, t
     assert [s.digest for s in kept.sources] == [s.digest for s in sources] and set(kept.oxstore) == before
 
 
+def test_a_file_added_from_outside_the_source_folders_is_read_again_not_dropped(root: Path, tmp_path: Path) -> None:
+    kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": "none"}))
+    outside = tmp_path / "elsewhere" / "extra.ttl"
+    outside.parent.mkdir()
+    outside.write_text(f'<{TOOL}000001> <http://purl.org/dc/terms/alternative> "one" .\n', encoding="utf-8")
+    added = kept.add_file(outside)
+    store = kept.oxstore
+    outside.write_text(f'<{TOOL}000001> <http://purl.org/dc/terms/alternative> "two" .\n', encoding="utf-8")
+    change = kept.reread([outside])
+    assert [s.graph_iri for s in change.new] == [added.graph_iri] and change.old == [added]
+    assert [s.path for s in kept.sources].count(outside) == 1
+    values = {q.object.value for q in store.quads_for_pattern(ox.NamedNode(f"{TOOL}000001"),
+                                                              ox.NamedNode("http://purl.org/dc/terms/alternative"),
+                                                              None, ox.DefaultGraph())}
+    assert values == {"two"}
+
+
 def test_files_that_are_no_sources_are_ignored(root: Path) -> None:
     kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": "none"}))
     sources = list(kept.sources)

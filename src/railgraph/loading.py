@@ -46,7 +46,7 @@ _RDFLIB_ONLY = re.compile(r"@[A-Za-z0-9-]*[A-Z]|\^\^\s*\S*(?:string|XMLLiteral|H
 #: take about 2 s, 1,000 about 40 s); the largest file of the catalogue holds 31.
 MAX_BLANK_NODES = 200
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_SUBJECT, _PREDICATE = attrgetter("subject"), attrgetter("predicate")
+_SUBJECT = attrgetter("subject")
 #: What Turtle or N-Triples text that yields a blank node holds somewhere: a label, brackets, a
 #: collection, or RDF 1.2 reifiers and annotations (other syntaxes are always looked through).
 _MAY_HOLD_BLANK_NODES = re.compile(r"_:|\[|\(|<<|\{\||~")

@@ -32,8 +32,9 @@ class Reread:
 
 def reread(sources: Sequence[Source], paths: Iterable[Path], folders: Sequence[Path], read: Read) -> Reread:
     """``sources`` with the files at ``paths`` read again: one still there is parsed anew (one
-    new to the catalogue joins it where it lies in one of the source ``folders``), one gone is
-    dropped, and any other path is ignored.
+    new to the catalogue joins it where it lies in one of the source ``folders``; one added from
+    elsewhere keeps its place, named as :meth:`~railgraph.catalogue.Catalogue.add_file` named
+    it), one gone is dropped, and any other path is ignored.
 
     Raises :class:`~railgraph.errors.InputError` where a file does not parse or pass the checks
     of reading, or where an entry would be described in two files; ``sources`` are left as they
@@ -48,6 +49,8 @@ def reread(sources: Sequence[Source], paths: Iterable[Path], folders: Sequence[P
         earlier = held.get(located)
         if located in place:  # a source file (still) there
             new.append(read(*place[located]))
+        elif earlier is not None and earlier.path.is_file():  # one added from outside the folders
+            new.append(read(earlier.path, earlier.path.parent))
         elif earlier is None:
             continue  # not a source file of the catalogue: a backup, an editor's swap file
         if earlier is not None:
