@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import threading
@@ -218,7 +219,32 @@ def test_sources_fingerprinted_ahead_are_not_fingerprinted_again(generated_root:
     assert results(alone.validate()) == results(given)
     snapshots = [validation_cache.latest_parts(tmp_path / name) for name in ("ahead", "alone")]
     assert snapshots[0] == snapshots[1] and ahead.items() <= snapshots[0].items()
-    assert catalogue.source_fingerprints() == ahead  # now read from that snapshot
+    assert catalogue.source_fingerprints() == {}  # that snapshot holds them all: none is handed over
+
+
+def test_only_the_sources_the_snapshot_lacks_are_fingerprinted_ahead(generated_root: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an edit, the build's forked process hands validation the edited source's
+    fingerprints alone; validation reads the others from the snapshot, and fingerprints none."""
+    root = Path(shutil.copytree(generated_root, tmp_path / "root"))
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")})
+    Catalogue.load(root, settings=settings).validate()
+    edited = root / "data" / "tools" / "tool-0001.ttl"
+    edited.write_text(edited.read_text(encoding="utf-8").replace('dct:title "', 'dct:title "Edited ', 1),
+                      encoding="utf-8")
+    catalogue = Catalogue.load(root, settings=settings)
+    ahead = catalogue.source_fingerprints()
+    assert len(ahead) == 1
+    read: list[int] = []
+    lines_of = validation_cache.fingerprints_of_lines
+    monkeypatch.setattr(validation_cache, "fingerprints_of_lines",
+                        lambda lines: read.append(1) or lines_of(lines))
+    given = catalogue.validate(fingerprints=ahead)
+    monkeypatch.undo()
+    assert read == []
+    alone = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "alone")}))
+    assert results(alone.validate()) == results(given)
+    assert validation_cache.latest_parts(tmp_path / "cache") == validation_cache.latest_parts(tmp_path / "alone")
 
 
 def test_the_latest_parts_are_read_whatever_the_shapes(tmp_path: Path) -> None:
@@ -587,3 +613,32 @@ def test_a_snapshot_write_that_fails_leaves_nothing_behind(tmp_path: Path, monke
     monkeypatch.undo()
     validation_cache.write(tmp_path, "shapes", snapshot)
     assert validation_cache.read(tmp_path, "shapes", "data") == snapshot
+
+
+def test_the_parts_a_change_touched_find_the_nodes_all_parts_find() -> None:
+    """:func:`~railgraph.validation_cache.affected` finds the same nodes from the parts that
+    differ between two states as from every part merged: a part edited, one removed, one added,
+    one unchanged but made again (equal, not the same object), and nodes shared between parts."""
+    generator = random.Random(7)
+    nodes = [f"<{ID}tool/n{n}>" for n in range(12)]
+    predicates = [f"<{RG}p{n}>" for n in range(3)]
+
+    def part() -> list[bytes]:
+        return [f"{generator.choice(nodes)} {generator.choice(predicates)} {generator.choice(nodes)} .\n".encode()
+                for _ in range(8)]
+
+    lines = {name: part() for name in "abcdef"}
+    before = {name: validation_cache.fingerprints_of_lines(each) for name, each in lines.items()}
+    lines["b"] = lines["b"][:5] + part()[:2]
+    del lines["c"]
+    lines["g"] = part()
+    after = {name: before[name] if name in "ade" else validation_cache.fingerprints_of_lines(each)
+             for name, each in lines.items()}
+    assert after["f"] == before["f"] and after["f"] is not before["f"]
+    data = Graph().parse(data=b"".join(line for each in lines.values() for line in each).decode(), format="nt")
+    everything = validation_cache.affected(data, validation_cache.merged(before.values()),
+                                           validation_cache.merged(after.values()))
+    old, new = validation_cache.differing(before, after)
+    assert len(old) == len(new) == 2
+    assert validation_cache.affected(data, validation_cache.merged(old), validation_cache.merged(new)) == everything
+    assert everything

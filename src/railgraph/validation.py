@@ -218,8 +218,9 @@ def _validate_changes(data: Graph, shapes: Graph, store: ox.Store, find: Callabl
     else:
         fingerprints = fingerprint()
         lost, gained = changes
-        redo = validation_cache.affected(data, validation_cache.merged([base.nodes, lost]),
-                                         validation_cache.merged([*fingerprints.values(), gained]))
+        before, after = validation_cache.differing(base.parts, fingerprints)
+        redo = validation_cache.affected(data, validation_cache.merged([*before, lost]),
+                                         validation_cache.merged([*after, gained]))
         targets = find(redo if len(redo) < LOOKED_UP_BELOW else None)
 
         def stale(node: Node | None) -> bool:  # literal focus nodes have no fingerprint

@@ -112,10 +112,6 @@ class Snapshot:
     parts: dict[str, Fingerprints]
     report: str  # N-Triples
 
-    @property
-    def nodes(self) -> Fingerprints:
-        return merged(self.parts.values())
-
 
 def dumped(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> Iterator[bytes]:
     """The N-Triples lines of ``graph`` in ``store``, written by pyoxigraph to a temporary file and
@@ -202,6 +198,19 @@ def merged(parts: Iterable[Fingerprints]) -> Fingerprints:
             nodes[node] = (subject, obj) if before is None else \
                 ((before[0] + subject) & _MASK, (before[1] + obj) & _MASK)
     return nodes
+
+
+def differing(before: Mapping[str, Fingerprints], after: Mapping[str, Fingerprints]
+              ) -> tuple[list[Fingerprints], list[Fingerprints]]:
+    """The parts of ``before`` and of ``after`` (by name) that the two do not hold alike.
+
+    A part both hold adds the same to a node's sums on either side, so the merges of all parts
+    differ at a node exactly where the merges of these do: :func:`affected` finds the same nodes
+    from them, without summing the parts no change touched (about 2 s at 100,000 tools)."""
+    same = {name for name, part in after.items()
+            if name in before and (before[name] is part or before[name] == part)}
+    return ([part for name, part in before.items() if name not in same],
+            [part for name, part in after.items() if name not in same])
 
 
 def schema_digest(data: Graph) -> str:
