@@ -13,6 +13,7 @@ import pytest
 from railgraph.build import build
 from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
+from railgraph.export.catalog import Statistics
 from railgraph.settings import Settings
 
 FORMATS = ("nt", "ttl", "jsonld", "trig")
@@ -85,6 +86,7 @@ def test_a_catalogue_reread_after_an_edit_builds_what_one_loaded_afresh_builds(r
     kept = Catalogue.load(root, settings=settings)
     assert build(kept, tmp_path / "first", FORMATS, site=False, reuse=True).ok
     store, key = kept.oxstore, kept.inference_key
+    assert kept.asserted_counts is not None
     reread = kept.reread([edit(root, change)])
     assert [s.path.name for s in reread.old + reread.new] == {
         "title": ["tool-0001.ttl"] * 2, "objective": ["tool-0001.ttl"] * 2,
@@ -100,6 +102,7 @@ def test_a_catalogue_reread_after_an_edit_builds_what_one_loaded_afresh_builds(r
     assert files(tmp_path / "again") == files(tmp_path / "fresh")
     for name in (ox.DefaultGraph(), INFERRED):
         assert graph(kept.oxstore, name) == graph(fresh.oxstore, name)
+    assert kept.asserted_counts == Statistics.of_store(kept.oxstore), "the VoID counts, brought up to date"
     if change == "removed":  # the triple the removed file shared with another is still there
         assert any(q.subject.value == f"{TOOL}000001" for q in graph(kept.oxstore, ox.DefaultGraph()))
         assert not any(q.subject.value == f"{TOOL}900000" for q in graph(kept.oxstore, ox.DefaultGraph()))

@@ -146,6 +146,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                 outputs = {**{name: dumps.output(name) for name in asserted if name != _FINGERPRINTS},
                            **more.outputs()}
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
+        catalogue.asserted_counts = statistics[0]  # kept with the store, which reread() brings up to date
         written: dict[str, Written] = {}
         for name in [*asserted, *exports, _INFERRED_DUMPS, _TABLES]:
             if name != _FINGERPRINTS:

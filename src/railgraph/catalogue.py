@@ -24,6 +24,7 @@ from . import (collector, facets, guard, inference, licensing, loading, rereadin
 from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
+from .export.catalog import Statistics
 from .export.tables import render_tables
 from .export.rdf import load_context, serialize_lines
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
@@ -71,6 +72,9 @@ class Catalogue:
         self._source_graphs = True
         #: Whether the store in memory, once made, holds a graph per source (see :meth:`infer`).
         self.whole_store = True
+        #: The VoID counts of the asserted triples in the store, where a build counted them
+        #: (see :func:`railgraph.export.catalog.statistics_of`); kept up to date by :meth:`reread`.
+        self.asserted_counts: Statistics | None = None
         self._prefetch = prefetch
 
     # -- loading -------------------------------------------------------------------------------
@@ -136,19 +140,21 @@ class Catalogue:
         if not change.old and not change.new:
             return change
         store = self.__dict__.get("_memory_store") if not self.settings["store"] else None
-        key = self.inference_key
+        key, counted = self.inference_key, self.asserted_counts
         if store is not None:
-            rereading.update_store(store, change, source_graphs=self.whole_store)
+            changed = rereading.update_store(store, change, source_graphs=self.whole_store)
         self.sources = change.sources
         self._forget(keep_store=store is not None)
         if store is not None:
+            if counted is not None:
+                self.asserted_counts = counted.changed(store, changed.removed, changed.added)
             if key is None:  # kept in no cache: nothing tells whether the closure still holds
                 store.update(f"DROP SILENT GRAPH {_INFERRED}")
             self.inference_key = self._infer_into(store, loaded=key)
         return change
 
     def _forget(self, *, keep_store: bool = False) -> None:
-        self.inference_key = None
+        self.inference_key = self.asserted_counts = None
         for name in ("inferred_triples", "_memory_store", "file_digests", "source_groups", "asserted", "inferred",
                      "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
             if not (keep_store and name in ("_memory_store", "store")):

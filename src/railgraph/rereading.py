@@ -65,11 +65,20 @@ def reread(sources: Sequence[Source], paths: Iterable[Path], folders: Sequence[P
     return Reread(ordered, old, new)
 
 
-def update_store(store: ox.Store, change: Reread, *, source_graphs: bool) -> None:
+@dataclass(frozen=True)
+class Changed:
+    """The triples taken out of a store's default graph (each was in it) and put in (none was)."""
+
+    removed: set[ox.Quad]
+    added: set[ox.Quad]
+
+
+def update_store(store: ox.Store, change: Reread, *, source_graphs: bool) -> Changed:
     """Take out of ``store`` the triples the ``old`` sources asserted and no source asserts any
     longer, and put in those of the ``new`` ones: its default graph is then the union of the
-    sources, as if it were filled afresh. With ``source_graphs``, each source's named graph is
-    replaced too. The inferred graph is left alone (see :meth:`railgraph.catalogue.Catalogue.reread`)."""
+    sources, as if it were filled afresh, and what changed there is returned. With
+    ``source_graphs``, each source's named graph is replaced too. The inferred graph is left
+    alone (see :meth:`railgraph.catalogue.Catalogue.reread`)."""
     if source_graphs:
         for source in change.old:
             store.remove_graph(_graph_of(source))
@@ -85,7 +94,10 @@ def update_store(store: ox.Store, change: Reread, *, source_graphs: bool) -> Non
                 gone.difference_update(source.quads)
     for quad in gone:
         store.remove(quad)
-    store.extend(quad for source in change.new for quad in source.quads)
+    added = {quad for source in change.new for quad in source.quads}
+    added = {quad for quad in added if quad not in store}
+    store.extend(added)
+    return Changed(gone, added)
 
 
 def _graph_of(source: Source) -> ox.NamedNode:

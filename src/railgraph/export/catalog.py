@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -65,6 +65,7 @@ OUR_LICENCE_ENTRY = ID["licence/cc-by-4-0"]
 SEED_LICENCE = ID["licence/bigcode-openrail-m-license-agreement"]
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3; rdflib's DCAT namespace predates it
+_TYPE = ox.NamedNode(str(RDF.type))
 
 #: EU data themes of the catalogue, with their English labels in the EU vocabulary.
 THEMES = {EU["data-theme/TECH"]: "Science and technology"}
@@ -157,6 +158,29 @@ class Statistics:
             instances[URIRef(c.value)] = (int(iris.value), int(members.value))
         return cls(sum(properties.values()), int(entities.value), instances, properties)
 
+    def changed(self, store: ox.Store, removed: Collection[ox.Quad], added: Collection[ox.Quad]) -> Statistics:
+        """These counts of the default graph of ``store`` (see :meth:`of_store`), once ``removed``
+        were taken out of it (each was in it) and ``added`` put in (none was): what
+        :meth:`of_store` counts then, reading only the changed triples' subjects (2.6 s of
+        counting at 100,000 tools)."""
+        properties = self.properties.copy()
+        instances = dict(self.instances)
+        for quads, sign in ((removed, -1), (added, 1)):
+            for quad in quads:
+                properties[URIRef(quad.predicate.value)] += sign
+                if quad.predicate == _TYPE and isinstance(quad.object, ox.NamedNode):
+                    iris, members = instances.get(URIRef(quad.object.value), (0, 0))
+                    instances[URIRef(quad.object.value)] = (
+                        iris + sign * isinstance(quad.subject, ox.NamedNode), members + sign)
+        entities = self.entities
+        taken, put = Counter(quad.subject for quad in removed), Counter(quad.subject for quad in added)
+        for subject in taken.keys() | put.keys():
+            if isinstance(subject, ox.NamedNode):
+                now = sum(1 for _ in store.quads_for_pattern(subject, None, None, ox.DefaultGraph()))
+                entities += (now > 0) - (now - put[subject] + taken[subject] > 0)
+        return Statistics(self.triples - len(removed) + len(added), entities,
+                          {cls: counts for cls, counts in instances.items() if counts[1]}, +properties)
+
     def vocabularies(self) -> set[URIRef]:
         """The namespaces of the classes and properties used."""
         return {URIRef(split_iri(str(term))[0]) for term in [*self.instances, *self.properties]}
@@ -183,7 +207,7 @@ def statistics_of(catalogue: Catalogue) -> tuple[Statistics, Statistics]:
     store = catalogue.oxstore
     inferred = cached_dump(catalogue.cache_dir(), catalogue.inference_key, ".void.json",
                            lambda: Statistics.of_store(store, INFERRED_GRAPH).to_json())
-    return Statistics.of_store(store), Statistics.from_json(inferred)
+    return catalogue.asserted_counts or Statistics.of_store(store), Statistics.from_json(inferred)
 
 
 def describe(catalogue: Catalogue, files: Mapping[str, bytes | Written], *, version: str,
