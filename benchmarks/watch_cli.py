@@ -59,9 +59,12 @@ def measure(size: str, workdir: Path, edits: int) -> tuple[float, list[tuple[flo
         copy_of(size, source, root)
         env = {**os.environ, "RAILGRAPH_CACHE_DIR": str(Path(scratch) / "cache")}
         started = time.perf_counter()
+        # SIGINT as a terminal sends it, even where this benchmark runs in the background (a
+        # shell's "&" starts it with SIGINT ignored, which its children would inherit)
         watcher = subprocess.Popen([sys.executable, "-m", "railgraph", *COMMAND, "--root", str(root),
                                     "--out", str(Path(scratch) / "dist")], env=env, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         out: queue.Queue = queue.Queue()
         err: queue.Queue = queue.Queue()
         threading.Thread(target=lines_of, args=(watcher.stdout, out), daemon=True).start()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import io
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import railgraph
+from railgraph import cache_reads
 from railgraph.catalogue import Catalogue
 from railgraph.cli import main
 
@@ -31,6 +33,14 @@ def rows(catalogue: Catalogue, name: str, **params: str) -> list[dict[str, str]]
     """A named query's answer as a list of {variable: text} rows."""
     result = catalogue.query(name, **params)
     return [{str(k): str(v) for k, v in row.asdict().items()} for row in result]
+
+
+@pytest.fixture(autouse=True)
+def _cache_reads_forgotten() -> Iterator[None]:
+    """A build that keeps its catalogue for the next one keeps what it read back from the cache
+    too (:mod:`railgraph.cache_reads`): no other test inherits that."""
+    yield
+    cache_reads.keep(False)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 
 import railgraph
 from railgraph.atomic import newest_first
+from railgraph import cache_reads
 from railgraph.export import get_format, pieces, serialize_statements
 from railgraph.export.rdf import load_context
 from railgraph.loading import Source, read_source
@@ -154,6 +155,33 @@ def test_after_an_edit_the_cache_keeps_an_overlay_on_the_full_file(folder: Path,
         assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
         assert made == [], "read back: the base and the overlay"
     (cache / base).unlink()  # an overlay without its base: every group is made again
+    made.clear()
+    assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+    assert len(made) == 3
+
+
+@pytest.mark.parametrize("fmt", ["nt", "ttl", "jsonld"])
+def test_a_process_that_keeps_what_it_read_reads_the_full_file_once(folder: Path, tmp_path: Path, made: list[int],
+                                                                    fmt: str, monkeypatch) -> None:
+    """``build --watch`` (see :mod:`railgraph.cache_reads`): the same documents, each edit's
+    overlay read, the full file under them read once."""
+    monkeypatch.setattr(pieces, "OVERLAY_SHARE", 1.0)
+    cache_reads.keep()
+    read: list[str] = []
+    reading = pieces._read_file
+    monkeypatch.setattr(pieces, "_read_file", lambda path: read.append(path.name) or reading(path))
+    cache = tmp_path / "cache"
+    assembled(sources_in(folder), fmt, cache)
+    (base,) = pieces_files(cache, fmt)
+    for name, old, new in [("c.ttl", '"A/B"', '"A/B, edited"'), ("d.ttl", '"D"', '"D, edited"')]:
+        (folder / name).write_text((folder / name).read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        edited = sources_in(folder)
+        made.clear()
+        assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
+        assert len(made) == 1
+    assert read.count(base) == 1 and len(read) == 2, read  # the base, then the first overlay
+    data = (cache / base).read_bytes()  # damaged in place, at the same size: read again, and refused
+    (cache / base).write_bytes(data[:-1] + (b"0" if data[-1:] != b"0" else b"1"))
     made.clear()
     assert assembled(edited, fmt, cache) == written_whole(edited, fmt)
     assert len(made) == 3

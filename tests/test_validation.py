@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 import railgraph
-from railgraph import store_graph, validation, validation_cache, validation_core, validation_focus
+from railgraph import cache_reads, store_graph, validation, validation_cache, validation_core, validation_focus
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import RDF, RG, RGSH, SH
 from railgraph.settings import Settings
@@ -642,3 +642,25 @@ def test_the_parts_a_change_touched_find_the_nodes_all_parts_find() -> None:
     assert len(old) == len(new) == 2
     assert validation_cache.affected(data, validation_cache.merged(old), validation_cache.merged(new)) == everything
     assert everything
+
+
+def test_a_process_that_keeps_what_it_read_parses_no_snapshot_it_wrote(generated_root: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build --watch`` (see :mod:`railgraph.cache_reads`): the snapshot a validation wrote is
+    the next one's starting point without being read back, and the report is the same."""
+    cache_reads.keep()
+    root = Path(shutil.copytree(generated_root, tmp_path / "root"))
+    catalogue = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}))
+    catalogue.validate()
+    parsed: list[Path] = []
+    parse = validation_cache._parsed
+    monkeypatch.setattr(validation_cache, "_parsed",
+                        lambda path: (path.exists() and parsed.append(path)) or parse(path))  # not a miss
+    edited = root / "data" / "tools" / "tool-0001.ttl"
+    edited.write_text(edited.read_text(encoding="utf-8").replace('dct:title "', 'dct:title "Edited ', 1),
+                      encoding="utf-8")
+    catalogue.reread([edited])
+    again = catalogue.validate()
+    assert parsed == []
+    alone = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "alone")}))
+    assert results(again) == results(alone.validate())

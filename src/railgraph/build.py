@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from . import cache_reads
 from ._version import __version__
 from .atomic import Staging, Written, replace_folder, staged_folder, write_error, write_file_atomically, write_files
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
-from .export import FORMATS, Format, get_format, parallel
+from .export import FORMATS, Format, get_format, parallel, pieces, table_parts
 from .export.catalog import Statistics, describe, statistics_of
 from .export.rdf import serialize_lines
 from .export.tables import render_tables
@@ -29,8 +30,8 @@ from .namespaces import PREFIXES
 from .validation import ValidationReport
 from .validation_cache import Fingerprints
 
-__all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "release_date", "write_atomically",
-           "write_file_atomically"]
+__all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "prepare_to_rebuild", "release_date",
+           "write_atomically", "write_file_atomically"]
 
 #: How long an export takes, roughly, against the others (the costliest are started first).
 _COST = {"jsonld-framed": 5, "jsonld": 4, "trig": 3, "ttl": 3, "rdfxml": 2, "nq": 2, "nt": 1}
@@ -47,6 +48,8 @@ _STATISTICS = "statistics"
 _FINGERPRINTS = "fingerprints"
 #: The jobs that write the inferred graph's dumps, and the CSV tables.
 _INFERRED_DUMPS, _TABLES = "inferred", "csv"
+#: The formats of the inferred graph's dumps.
+_INFERRED_FORMATS = ("nt", "ttl")
 #: The graph formats :func:`~railgraph.export.rdf.serialize_lines` writes from sorted N-Triples
 #: (Turtle is assembled from pieces, see :mod:`railgraph.export.pieces`): with N-Triples chosen,
 #: one job writes ``catalogue.nt`` and makes them from its lines.
@@ -87,13 +90,48 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     holds no graph per source (it reads none); it is let go of when the build ends, and handed to
     ``keep`` where that is given (a command that exits next: freeing the store of 100,000 tools
     takes seconds). With ``reuse``, it is kept for the next build instead, which
-    :meth:`Catalogue.reread` brings up to date (``railgraph build --watch``).
+    :meth:`Catalogue.reread` brings up to date (``railgraph build --watch``), and so is what the
+    build reads back from the cache (see :mod:`railgraph.cache_reads`): the pieces of the
+    documents and tables the next build's exports read are read ahead here, once it is done.
     """
+    if reuse:
+        cache_reads.keep()
     try:
-        return _build(catalogue, out, formats, site=site, step=step, key=key)
+        result = _build(catalogue, out, formats, site=site, step=step, key=key)
     finally:
         if not reuse:
             catalogue.forget_partial_store(keep)
+    if reuse and result.ok:
+        _read_ahead(catalogue, formats)
+    return result
+
+
+def prepare_to_rebuild(catalogue: Catalogue, formats: Sequence[str]) -> None:
+    """Ready ``catalogue`` to be built into ``formats`` again after an edit, as a build with
+    ``reuse`` leaves it, where it is not built now (``build --watch`` finding the output folder
+    up to date): its store filled, its asserted triples counted and the cache's pieces files
+    read ahead."""
+    cache_reads.keep()
+    catalogue.infer(remember=False, source_graphs=False)
+    if catalogue.asserted_counts is None:
+        catalogue.asserted_counts = Statistics.of_store(catalogue.oxstore)
+    _read_ahead(catalogue, formats)
+
+
+def _read_ahead(catalogue: Catalogue, formats: Sequence[str]) -> None:
+    """Read the pieces files the exports of the next build of ``catalogue`` read back from its
+    cache (those of the documents in ``formats``, and the tables'), so that the processes forked
+    for them inherit them: about 1.4 GB at 100,000 tools, read and checked once rather than in
+    every build. So are the inferred dumps found right (1 GB, linked where the closure holds).
+    What was read of files since replaced is let go of."""
+    cache = catalogue.cache_dir()
+    if cache is None:
+        return
+    cache_reads.forget_gone()
+    for kind in [*(name for name in pieces.KINDS if name in formats), table_parts.KIND]:
+        pieces.read(cache, kind)
+    for format_name in _INFERRED_FORMATS if catalogue.inference_key is not None else ():
+        catalogue.inferred_dump(format_name)
 
 
 def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: bool, step: Step,
@@ -118,12 +156,13 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         entailed: dict[str, parallel.Task] = {name: _writing(staging, out, name, job) for name, job in exports.items()}
         # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make;
         # the N-Triples are the closure as the cache keeps it, written there off the longest chain
-        entailed[_INFERRED_DUMPS] = _inferred_dumps(staging, out, ("nt", "ttl"))
+        entailed[_INFERRED_DUMPS] = _inferred_dumps(staging, out, _INFERRED_FORMATS)
         entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
                                                                    for name, data in render_tables(c).items()})
         entailed[_STATISTICS] = statistics_of
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
-        with parallel.start(catalogue, asserted, growth=_STORE_GROWTH, alongside=True) as dumps:
+        growth = 0.0 if catalogue.filled else _STORE_GROWTH  # a store kept from the last build is filled
+        with parallel.start(catalogue, asserted, growth=growth, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:
             # the build reads none)

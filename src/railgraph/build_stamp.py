@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from . import cache_reads
 from ._version import __version__
 
 STAMP_FILE = ".railgraph-build.json"
@@ -27,8 +28,12 @@ def build_key(root: Path, data: Sequence[Path], *, formats: Sequence[str], site:
     for label, folder in [(f"source{n}", f) for n, f in enumerate(folders)] + [("package", _PACKAGE)]:
         for path in _files(folder):
             digest.update(f"{label}/{path.relative_to(folder).as_posix()}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(cache_reads.read(path, _file_digest))  # a watching process reads the edited ones
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
 
 
 def stamp(key: str, sizes: Mapping[str, int]) -> bytes:

@@ -400,6 +400,11 @@ class Catalogue:
         return OxigraphStore(self._memory_store)
 
     @property
+    def filled(self) -> bool:
+        """Whether the query store is there already (:meth:`infer` then has nothing to do)."""
+        return "store" in self.__dict__
+
+    @property
     def oxstore(self) -> ox.Store:
         """The catalogue in pyoxigraph: one named graph per source, their union (a set) as the
         default graph, and the inferred graph (:data:`~railgraph.namespaces.INFERRED_GRAPH`),

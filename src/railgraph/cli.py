@@ -115,7 +115,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
           no_site: bool, force: bool, watch: bool, interval: float) -> None:
     """Load, infer, validate and export the catalogue into dist/ (unless it is up to date)."""
-    from .build import build as run_build, release_date
+    from .build import build as run_build, prepare_to_rebuild, release_date
     from .build_stamp import build_key, up_to_date
     from .resources import find_root
 
@@ -139,7 +139,8 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
 
     if watch:
         _build_and_watch(lambda: open_catalogue(root, data, infers=True, kept=False), build_once, key_now,
-                         out_dir, force=force, interval=interval)
+                         lambda catalogue: prepare_to_rebuild(catalogue, names), out_dir, force=force,
+                         interval=interval)
         return
     key = key_now()
     if not force and up_to_date(out_dir, key):
@@ -179,10 +180,12 @@ def _built(result: Any, out_dir: Path, started: float, *, brief: bool = False) -
 
 
 def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, str, float], Any],
-                     key_now: Callable[[], str], out_dir: Path, *, force: bool, interval: float) -> None:
-    """``build --watch``: build (unless ``out_dir`` is up to date and not ``force``), then build
-    again after each change to the files a build reads, until interrupted (see
-    :mod:`railgraph.watching`). ``key_now`` gives the build stamp's key of the files as they are."""
+                     key_now: Callable[[], str], prepare: Callable[[Any], None], out_dir: Path, *,
+                     force: bool, interval: float) -> None:
+    """``build --watch``: build (unless ``out_dir`` is up to date and not ``force``: ``prepare``
+    then readies the catalogue for the builds to come), then build again after each change to the
+    files a build reads, until interrupted (see :mod:`railgraph.watching`). ``key_now`` gives the
+    build stamp's key of the files as they are."""
     from .build_stamp import up_to_date
     from rich.markup import escape  # messages quote input, which may look like markup
 
@@ -204,8 +207,8 @@ def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, str, fl
 
     started = time.perf_counter()
     rebuilder = Rebuilder(load, build_now, say)
-    if not force and up_to_date(out_dir, key):  # nothing to write: the store is filled for the builds to come
-        rebuilder.catalogue.infer(remember=False, source_graphs=False)
+    if not force and up_to_date(out_dir, key):  # nothing to write: readied for the builds to come
+        prepare(rebuilder.catalogue)
         click.echo(f"{out_dir}/ is up to date ({time.perf_counter() - started:.1f} s)")
     else:
         build_now(rebuilder.catalogue, brief=False)

@@ -45,6 +45,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from . import cache_reads
 from .atomic import keep_newest, newest_first, write_through
 from .errors import InputError
 from .namespaces import RG
@@ -270,9 +271,10 @@ def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
     body = orjson.dumps({"format": FORMAT, "shapes": shapes_key, "data": snapshot.data_key,
                          "schema": snapshot.schema, "parts": snapshot.parts, "report": snapshot.report})
     data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    path = _path(cache_dir, shapes_key, snapshot.data_key)
     try:  # leaves no temporary file, whatever stops it
-        write_through(_path(cache_dir, shapes_key, snapshot.data_key), lambda stream: stream.write(data),
-                      durable=False)
+        write_through(path, lambda stream: stream.write(data), durable=False)
+        cache_reads.wrote(path, (shapes_key, snapshot))
         keep_newest(cache_dir, "validation-*.json", KEEP)
     except (InputError, OSError):
         pass  # a read-only place, a full disk: the cache is an optimisation only
@@ -285,23 +287,38 @@ def _path(cache_dir: Path, shapes_key: str, data_key: str) -> Path:
 def _load(path: Path, shapes_key: str | None, data_key: str | None, *, touch: bool = True) -> Snapshot | None:
     """The snapshot at ``path`` if it is one of these shapes and data (None: any); with ``touch``,
     marked as the most recently used."""
+    found = cache_reads.read(path, _parsed)
+    if found is None:
+        return None
+    shapes, snapshot = found
+    if shapes_key not in (None, shapes) or data_key not in (None, snapshot.data_key):
+        return None
+    if touch:  # the most recently used snapshot is the next change's starting point
+        try:
+            os.utime(path)
+        except OSError:
+            return None
+        cache_reads.touched(path)
+    return snapshot
+
+
+def _parsed(path: Path) -> tuple[str, Snapshot] | None:
+    """The snapshot at ``path`` and the key of its shapes (None where it is missing, damaged, or
+    of another :data:`FORMAT`)."""
     try:
         checksum, body = path.read_bytes().split(b"\n", 1)
         if hashlib.sha256(body).hexdigest().encode() != checksum:
             return None
         content = orjson.loads(body)
-        if content["format"] != FORMAT or shapes_key not in (None, content["shapes"]) or \
-                data_key not in (None, content["data"]):
+        if content["format"] != FORMAT:
             return None
-        snapshot = Snapshot(str(content["data"]), str(content["schema"]),
-                            {str(key): {str(n): (int(s), int(o)) for n, (s, o) in part.items()}
-                             for key, part in content["parts"].items()},
-                            str(content["report"]))
-        if touch:  # the most recently used snapshot is the next change's starting point
-            os.utime(path)
+        return str(content["shapes"]), Snapshot(
+            str(content["data"]), str(content["schema"]),
+            {str(key): {str(n): (int(s), int(o)) for n, (s, o) in part.items()}
+             for key, part in content["parts"].items()},
+            str(content["report"]))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # orjson's errors are ValueErrors
         return None
-    return snapshot
 
 
 def _node(text: str) -> Node:

@@ -27,6 +27,7 @@ import orjson
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from .. import cache_reads
 from .._version import __version__
 from ..atomic import Digesting, newest_first, write_through
 from ..errors import InputError
@@ -42,6 +43,8 @@ Pieces = dict[str, list[Piece]]
 #: Sources in groups (see :func:`groups`).
 Groups = Sequence[Sequence[Source]]
 
+#: What the documents' pieces are kept as in the cache: the names of their formats.
+KINDS = ("nt", "ttl", "jsonld")
 #: How many pieces files of each kind the cache keeps (the latest is the one read), besides the
 #: full files their overlays are written on.
 KEEP = 2
@@ -254,7 +257,7 @@ def read(cache_dir: Path, kind: str) -> Kept:
     files = newest_first(cache_dir, f"pieces-{kind}-*.bin")
     if not files:
         return Kept()
-    found = _read_file(files[0])
+    found = cache_reads.read(files[0], _read_file)
     if found is None:
         return Kept()
     base, groups = found
@@ -262,7 +265,7 @@ def read(cache_dir: Path, kind: str) -> Kept:
         kept = Kept(groups)
         kept.origin = Origin(files[0], frozenset(groups))
         return kept
-    under = _read_file(cache_dir / base)
+    under = cache_reads.read(cache_dir / base, _read_file)
     if under is None or under[0] is not None:  # the base is gone, damaged, or not a full file
         return Kept()
     kept = Kept(under[1])
@@ -340,6 +343,7 @@ def _make_latest(path: Path, kind: str) -> None:
     others = [other.stat().st_mtime_ns for other in path.parent.glob(f"pieces-{kind}-*.bin") if other != path]
     now = time.time_ns()
     os.utime(path, ns=(now, max([now, *(mtime + 1 for mtime in others)])))
+    cache_reads.touched(path)
 
 
 def _size(pieces: Pieces) -> int:

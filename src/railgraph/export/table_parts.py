@@ -43,7 +43,8 @@ Layout = Sequence[tuple[Key, "str | None"]]
 #: Where a multi-valued cell's separator is chosen from, the first free one first.
 SEPARATORS = "|¦" + "".join(map(chr, range(0xE000, 0xF900)))
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_KIND = "csv"
+#: What the tables' parts are kept as in the cache (see :func:`railgraph.export.pieces.read`).
+KIND = "csv"
 _SALT = f"csv\0{__version__}".encode()
 _DEFAULT = ox.DefaultGraph()
 
@@ -192,7 +193,7 @@ def read(cache_dir: Path | None, files: Sequence[str]) -> Kept:
     if cache_dir is None:
         return kept
     index = {name.encode("utf-8"): position for position, name in enumerate(files)}
-    found = pieces.read(cache_dir, _KIND)
+    found = pieces.read(cache_dir, KIND)
     kept.origin = found.origin
     for key, stored in found.items():
         rendered = [Rendered({}) for _ in files]
@@ -230,4 +231,4 @@ def write(cache_dir: Path | None, files: Sequence[str], parts: Mapping[str, Sequ
             found.extend((prefix + bytes(row), data) for row, data in each.lines)
             layouts.add(each.layout)
         stored[key] = found
-    pieces.write(cache_dir, _KIND, stored, tag="\n".join(sorted(layouts)), on=on)
+    pieces.write(cache_dir, KIND, stored, tag="\n".join(sorted(layouts)), on=on)
