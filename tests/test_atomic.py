@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from railgraph.atomic import MARKER, Written, replace_folder, staged_folder, write_files
+from railgraph.atomic import MARKER, SLICE, Written, replace_folder, staged_folder, write_files, write_sliced
 from railgraph.errors import InputError
 
 
@@ -105,3 +105,11 @@ def test_a_full_disk_while_filling_is_reported_with_the_folder(tmp_path) -> None
     with pytest.raises(InputError, match="dist: cannot write the output: No space left on device"):
         replace_folder(out, full)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", [0, 1, SLICE - 1, SLICE, SLICE + 1, 3 * SLICE + 7])
+def test_data_written_in_slices_is_written_whole(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    with (tmp_path / "file").open("wb") as stream:
+        write_sliced(stream, data)
+    assert (tmp_path / "file").read_bytes() == data

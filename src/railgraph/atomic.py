@@ -26,6 +26,8 @@ from typing import BinaryIO
 from .errors import InputError
 
 MARKER = ".railgraph-output"
+#: How much of a large file one ``write`` call hands the kernel (see :func:`write_sliced`).
+SLICE = 1 << 20
 
 
 def replace_folder(out: Path, fill: Callable[[Path], None], *, what: str = "output") -> None:
@@ -180,7 +182,8 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> dict[str, Written]:
     for name, data in files.items():
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        with target.open("wb") as stream:
+            write_sliced(stream, data)
         written[name] = Written.of(data)
     for name in written:
         handle = os.open(folder / name, os.O_RDONLY)
@@ -193,7 +196,16 @@ def write_files(folder: Path, files: Mapping[str, bytes]) -> dict[str, Written]:
 
 def write_file_atomically(path: Path, data: bytes) -> None:
     """Write one file through a temporary sibling and a rename."""
-    write_through(path, lambda stream: stream.write(data))
+    write_through(path, lambda stream: write_sliced(stream, data))
+
+
+def write_sliced(stream: BinaryIO, data: bytes) -> None:
+    """Write ``data`` to ``stream`` :data:`SLICE` bytes at a time. One call handing the kernel
+    hundreds of megabytes sometimes costs it seconds: 590 MB took 0.15 to 1.8 s of system time
+    written whole (4 of 12 tries past 1 s) and 0.15 to 0.26 s in slices of 1 MiB."""
+    view = memoryview(data)
+    for start in range(0, len(view), SLICE):
+        stream.write(view[start:start + SLICE])
 
 
 def write_through(path: Path, write: Callable[[BinaryIO], object], *, durable: bool = True) -> None:

@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
-from .atomic import Written, keep_newest, newest_first, write_through
+from .atomic import Written, keep_newest, newest_first, write_sliced, write_through
 from .errors import InputError
 from .export.rdf import sorted_lines
 from .loading import graph_of, new_graph
@@ -308,7 +308,7 @@ def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Cal
     if cache_dir is None or key is None:
         return KeptDump(None, written, body)
     path = cache_dir / f"inferred-{key}-{written.sha256}{extension}"
-    _remember(path, lambda stream: stream.write(body))
+    _remember(path, lambda stream: write_sliced(stream, body))
     return KeptDump(path if path.exists() else None, written, body)
 
 

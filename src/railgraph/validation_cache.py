@@ -46,7 +46,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from . import cache_reads
-from .atomic import keep_newest, newest_first, write_through
+from .atomic import keep_newest, newest_first, write_sliced, write_through
 from .errors import InputError
 from .namespaces import RG
 
@@ -273,7 +273,7 @@ def write(cache_dir: Path, shapes_key: str, snapshot: Snapshot) -> None:
     data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
     path = _path(cache_dir, shapes_key, snapshot.data_key)
     try:  # leaves no temporary file, whatever stops it
-        write_through(path, lambda stream: stream.write(data), durable=False)
+        write_through(path, lambda stream: write_sliced(stream, data), durable=False)
         cache_reads.wrote(path, (shapes_key, snapshot))
         keep_newest(cache_dir, "validation-*.json", KEEP)
     except (InputError, OSError):

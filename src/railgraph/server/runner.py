@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .. import guard
+from ..atomic import write_sliced
 from ..errors import InputError, QueryLimitError, RailgraphError
 from ..namespaces import PREFIXES
 from . import negotiation, worker
@@ -107,7 +108,8 @@ class ProcessRunner:
         """Write the catalogue's N-Quads once and start the workers (each loads them)."""
         self._folder = Path(tempfile.mkdtemp(prefix="railgraph-serve-"))
         data = await asyncio.to_thread(dataset_nquads, self.catalogue)
-        (self._folder / "catalogue.nq").write_bytes(data)
+        with (self._folder / "catalogue.nq").open("wb") as stream:
+            write_sliced(stream, data)
         started = await asyncio.gather(*(asyncio.to_thread(self._spawn) for _ in range(self.workers)))
         self._idle.extend(started)
 
