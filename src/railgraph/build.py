@@ -182,7 +182,10 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                     staging.discard()
                     catalogue.remember_inferred()
                     return result
-                outputs = {**{name: dumps.output(name) for name in asserted if name != _FINGERPRINTS},
+                # the asserted dumps no child has begun are written here (the largest is queued
+                # last): after an edit, validation ends seconds before they would all be written
+                asserted_outputs = dumps.outputs()
+                outputs = {**{name: asserted_outputs[name] for name in asserted if name != _FINGERPRINTS},
                            **more.outputs()}
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         catalogue.asserted_counts = statistics[0]  # kept with the store, which reread() brings up to date
