@@ -113,3 +113,11 @@ def test_data_written_in_slices_is_written_whole(tmp_path: Path, size: int) -> N
     with (tmp_path / "file").open("wb") as stream:
         write_sliced(stream, data)
     assert (tmp_path / "file").read_bytes() == data
+
+
+def test_a_file_given_in_chunks_is_written_and_described_as_joined(tmp_path: Path) -> None:
+    chunks = [b"head\n", memoryview(b"x" * (SLICE + 5)), b"", memoryview(b"tail\n")]
+    joined = b"".join(chunks)
+    written = write_files(tmp_path, {"chunked": chunks, "joined": joined})
+    assert (tmp_path / "chunked").read_bytes() == joined
+    assert written["chunked"] == written["joined"] == Written.of(joined)

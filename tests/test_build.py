@@ -281,7 +281,7 @@ def test_an_export_that_fails_leaves_the_earlier_dist_and_no_staging(failure: st
     out = tmp_path / "dist"
     write_atomically(out, {"catalogue.ttl": b"earlier build"})
     if failure == "export":
-        monkeypatch.setattr(build_module, "render_tables", lambda c: {}["no such table"])
+        monkeypatch.setattr(build_module, "table_chunks", lambda c: {}["no such table"])
         expected: type[Exception] = KeyError
     else:
         def full(folder: Path, files) -> dict:
@@ -304,13 +304,13 @@ def test_the_build_fills_its_store_without_a_graph_per_source_and_lets_it_go(tmp
     from railgraph.settings import Settings
 
     catalogue = Catalogue.load(ROOT, settings=Settings.resolve({"cache_dir": "none"}))
-    render = tables.render_tables
+    render = tables.table_chunks
 
-    def seen(each: Catalogue) -> dict[str, bytes]:  # run by the build, in whichever process: told by a file
+    def seen(each: Catalogue) -> dict[str, list]:  # run by the build, in whichever process: told by a file
         (tmp_path / "graphs.json").write_text(json.dumps(sorted(graph.value for graph in each.oxstore.named_graphs())))
         return render(each)
 
-    monkeypatch.setattr("railgraph.build.render_tables", seen)
+    monkeypatch.setattr("railgraph.build.table_chunks", seen)
     result = build(catalogue, tmp_path / "dist", ("nt", "trig"), site=False)
     assert result.ok
     assert json.loads((tmp_path / "graphs.json").read_text()) == [str(INFERRED_GRAPH)]
@@ -342,19 +342,19 @@ def test_rdfxml_made_from_the_n_triples_lines_is_the_exports_bytes(catalogue, tm
 
     monkeypatch.setattr(parallel, "_forked_workers", lambda *args, **kwargs: 0)  # the calls are seen here
     serialised: list[str] = []
-    export = Catalogue.export
+    export = Catalogue.export_chunks  # what export() joins
 
-    def counted(self: Catalogue, name: str, *, inferred: bool = False) -> bytes:
+    def counted(self: Catalogue, name: str, *, inferred: bool = False) -> list:
         if not inferred:
             serialised.append(name)
         return export(self, name, inferred=inferred)
 
-    monkeypatch.setattr(Catalogue, "export", counted)
+    monkeypatch.setattr(Catalogue, "export_chunks", counted)
     result = build(catalogue, tmp_path / "dist", formats, site=False)
     assert result.ok
     expected = sorted(formats) if "nt" not in formats else sorted(["nt", *(["ttl"] if "ttl" in formats else [])])
     assert sorted(serialised) == expected
-    monkeypatch.setattr(Catalogue, "export", export)
+    monkeypatch.setattr(Catalogue, "export_chunks", export)
     for name in formats:
         fmt = get_format(name)
         assert (tmp_path / "dist" / f"catalogue{fmt.extension}").read_bytes() == catalogue.export(name), name

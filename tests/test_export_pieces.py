@@ -57,12 +57,12 @@ def written_whole(sources: list[Source], fmt: str) -> bytes:
 
 def assembled(sources: list[Source], fmt: str, cache: Path | None) -> bytes:
     if fmt == "nt":
-        return pieces.ntriples(pieces.groups(sources), digests(sources), cache)
+        return b"".join(pieces.ntriples(pieces.groups(sources), digests(sources), cache))
     if fmt == "ttl":
-        return pieces.turtle(pieces.groups(sources), digests(sources), cache, PREFIXES)
+        return b"".join(pieces.turtle(pieces.groups(sources), digests(sources), cache, PREFIXES))
     document = pieces.jsonld_document(pieces.groups(sources), digests(sources), cache, CONTEXT)
     assert document is not None
-    return document
+    return b"".join(document)
 
 
 @pytest.fixture()
@@ -218,19 +218,19 @@ def test_turtle_that_would_escape_a_slash_in_a_prefixed_name_is_written_whole(fo
     prefixes = {**PREFIXES, "tool": EX}
     whole = serialize_statements((q for s in sources for q in s.quads), get_format("ttl"), prefixes)
     assert b"@prefix tool:" not in whole and b"\\/" not in whole
-    assert pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes) == whole
-    assert pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes) == whole  # read back
+    assert b"".join(pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes)) == whole
+    assert b"".join(pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes)) == whole  # read back
     (folder / "c.ttl").unlink()  # no "/" left in a tool's local name: the prefix is used
     sources = sources_in(folder)
     whole = serialize_statements((q for s in sources for q in s.quads), get_format("ttl"), prefixes)
     assert b"@prefix tool:" in whole
-    assert pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes) == whole
+    assert b"".join(pieces.turtle(pieces.groups(sources), digests(sources), tmp_path, prefixes)) == whole
 
 
 def test_an_empty_catalogue_assembles_to_empty_documents(tmp_path: Path) -> None:
-    assert pieces.ntriples([], {}, tmp_path) == written_whole([], "nt") == b""
-    assert pieces.turtle([], {}, tmp_path, PREFIXES) == written_whole([], "ttl") == b""
-    assert pieces.jsonld_document([], {}, tmp_path, CONTEXT) == written_whole([], "jsonld")
+    assert b"".join(pieces.ntriples([], {}, tmp_path)) == written_whole([], "nt") == b""
+    assert b"".join(pieces.turtle([], {}, tmp_path, PREFIXES)) == written_whole([], "ttl") == b""
+    assert b"".join(pieces.jsonld_document([], {}, tmp_path, CONTEXT) or []) == written_whole([], "jsonld")
 
 
 def test_a_context_the_fast_compaction_cannot_port_is_left_to_pyld(folder: Path, tmp_path: Path) -> None:
@@ -250,4 +250,4 @@ def test_a_cache_that_cannot_be_written_is_skipped(folder: Path, tmp_path: Path)
     sources = sources_in(folder)
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    assert pieces.ntriples(pieces.groups(sources), digests(sources), blocked) == written_whole(sources, "nt")
+    assert b"".join(pieces.ntriples(pieces.groups(sources), digests(sources), blocked)) == written_whole(sources, "nt")

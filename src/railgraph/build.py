@@ -17,14 +17,14 @@ from typing import Any, cast
 
 from . import cache_reads
 from ._version import __version__
-from .atomic import Staging, Written, replace_folder, staged_folder, write_error, write_file_atomically, write_files
+from .atomic import Chunks, Staging, Written, replace_folder, staged_folder, write_error, write_file_atomically, write_files
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
 from .export import FORMATS, Format, get_format, parallel, pieces, table_parts
 from .export.catalog import Statistics, describe, statistics_of
 from .export.rdf import serialize_lines
-from .export.tables import render_tables
+from .export.tables import table_chunks
 from .loading import stable_blank_nodes
 from .namespaces import PREFIXES
 from .validation import ValidationReport
@@ -158,7 +158,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         # the N-Triples are the closure as the cache keeps it, written there off the longest chain
         entailed[_INFERRED_DUMPS] = _inferred_dumps(staging, out, _INFERRED_FORMATS)
         entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
-                                                                   for name, data in render_tables(c).items()})
+                                                                   for name, data in table_chunks(c).items()})
         entailed[_STATISTICS] = statistics_of
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
         growth = 0.0 if catalogue.filled else _STORE_GROWTH  # a store kept from the last build is filled
@@ -219,8 +219,8 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
 
 
 def _export(format_name: str) -> parallel.Job:
-    """The job making ``catalogue.EXT`` in one format."""
-    return lambda catalogue: catalogue.export(format_name)
+    """The job making ``catalogue.EXT`` in one format (in chunks: written, not joined)."""
+    return lambda catalogue: catalogue.export_chunks(format_name)
 
 
 def _writing(staging: Staging, out: Path, name: str, job: parallel.Job) -> parallel.Task:
@@ -286,7 +286,7 @@ def _writing_from_lines(staging: Staging, out: Path, formats: Sequence[Format]) 
     return write
 
 
-def _write(folder: Path, files: Mapping[str, bytes], out: Path) -> dict[str, Written]:
+def _write(folder: Path, files: Mapping[str, bytes | Chunks], out: Path) -> dict[str, Written]:
     """:func:`write_files` into the staging ``folder`` of the build of ``out``, a failure (a full
     disk) reported as the build's."""
     try:

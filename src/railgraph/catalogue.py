@@ -21,6 +21,7 @@ from rdflib.term import Node
 
 from . import (collector, facets, guard, inference, licensing, loading, rereading, store_graph, validation,
                validation_cache)
+from .atomic import Chunks
 from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
@@ -577,17 +578,22 @@ class Catalogue:
         The dataset formats (N-Quads, TriG) hold every named graph: one per source file and the
         inferred graph, so ``inferred`` does not apply to them.
         """
+        return b"".join(self.export_chunks(format_name, inferred=inferred))
+
+    def export_chunks(self, format_name: str, *, inferred: bool = False) -> Chunks:
+        """:meth:`export`'s bytes in chunks, not joined: a document assembled from pieces (see
+        :mod:`railgraph.export.pieces`) is written from its pieces as they lie in memory."""
         fmt = get_format(format_name)
         if fmt.view:
             if inferred:
                 raise UsageError(f"{fmt.name} is a view of the whole catalogue; drop --inferred")
-            return jsonld.dumps(self.framed())
+            return [jsonld.dumps(self.framed())]
         if fmt.quads:
             if inferred:
                 raise UsageError(f"{fmt.name} holds the inferred graph already; drop --inferred")
             statements: Iterable[ox.Triple | ox.Quad] = self._named_quads()
         elif inferred and fmt.name != "jsonld":  # JSON-LD depends on the context file too
-            return self.inferred_dump(fmt.name).read()
+            return [self.inferred_dump(fmt.name).read()]
         elif inferred:
             statements = self.inferred_triples
         elif fmt.name == "nt":  # from pieces kept in the cache while their sources are unchanged
@@ -600,7 +606,7 @@ class Catalogue:
             if document is not None:
                 return document
             statements = (quad for source in self.sources for quad in source.quads)
-        return serialize_statements(statements, fmt, PREFIXES, self.jsonld_context)
+        return [serialize_statements(statements, fmt, PREFIXES, self.jsonld_context)]
 
     def inferred_dump(self, format_name: str) -> inference.KeptDump:
         """The inferred triples in a graph format other than JSON-LD, kept in the cache beside

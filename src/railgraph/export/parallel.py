@@ -20,10 +20,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..atomic import Chunks
     from ..catalogue import Catalogue
 
-#: An export: the catalogue in, the bytes of one file (or several, by name) out.
-Job = Callable[["Catalogue"], "bytes | dict[str, bytes]"]
+#: An export: the catalogue in, the bytes of one file (or their chunks, or several files, by
+#: name) out.
+Job = Callable[["Catalogue"], "bytes | Chunks | dict[str, bytes]"]
 #: Any work on the catalogue whose answer pickles (see :meth:`Pending.outputs`).
 Task = Callable[["Catalogue"], object]
 
@@ -201,6 +203,8 @@ def files_of(outputs: Mapping[str, object]) -> dict[str, bytes]:
             files.update(data)
         elif isinstance(data, bytes):
             files[name] = data
+        elif isinstance(data, list):
+            files[name] = b"".join(data)
         else:
             raise TypeError(f"{name} gave {type(data).__name__}, not the bytes of a file")
     return files

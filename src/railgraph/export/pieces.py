@@ -29,7 +29,7 @@ from rdflib import URIRef
 
 from .. import cache_reads
 from .._version import __version__
-from ..atomic import Digesting, newest_first, write_through
+from ..atomic import Chunks, Digesting, newest_first, write_through
 from ..errors import InputError
 from ..loading import Source
 from . import compact, jsonld
@@ -58,19 +58,24 @@ _COUNT, _SIZES = struct.Struct(">I"), struct.Struct(">II")
 _ESCAPES = b"!"
 #: Where the nodes of a JSON-LD document go in its frame (see :func:`_jsonld_frame`).
 _HOLE = "railgraph:pieces"
+#: What stands between two nodes in a JSON-LD document's ``@graph``.
+_BETWEEN_NODES = b",\n"
 _OBJECT = attrgetter("object")
 
 
-def ntriples(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None) -> bytes:
+def ntriples(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None) -> Chunks:
     """The asserted triples of the sources (in their :func:`groups`) as N-Triples: each line
     once, sorted. ``digests``: the SHA-256 of each source file's bytes, by its graph.
+
+    These functions give a document's bytes in chunks, to be joined or written one after the
+    other: at 100,000 tools, joining 590 MB of N-Triples took 0.5 to 0.7 s.
     """
     salt = f"nt\0{__version__}\0{ox.__version__}".encode()
-    return b"".join(data for _, data in _assembled(grouped, digests, cache_dir, "nt", salt, _ntriples_pieces))
+    return [data for _, data in _assembled(grouped, digests, cache_dir, "nt", salt, _ntriples_pieces)]
 
 
 def jsonld_document(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None,
-                    context: Mapping[str, Any]) -> bytes | None:
+                    context: Mapping[str, Any]) -> Chunks | None:
     """The asserted triples of the sources (in their :func:`groups`) as JSON-LD compacted with ``context`` (what
     :func:`~railgraph.export.rdf.serialize_statements` writes), or None where
     :mod:`.compact` cannot promise PyLD's document (the caller then runs PyLD on them all)."""
@@ -84,12 +89,16 @@ def jsonld_document(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir:
     except compact.Unsupported:
         return None
     if not assembled:
-        return jsonld.dumps({"@context": dict(context), "@graph": []} if context else {"@graph": []})
-    return head + b",\n".join(data for _, data in assembled) + tail
+        return [jsonld.dumps({"@context": dict(context), "@graph": []} if context else {"@graph": []})]
+    chunks: Chunks = [head]
+    for _, data in assembled:
+        chunks += (data, _BETWEEN_NODES)
+    chunks[-1] = tail
+    return chunks
 
 
 def turtle(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | None,
-           prefixes: Mapping[str, str]) -> bytes:
+           prefixes: Mapping[str, str]) -> Chunks:
     """The asserted triples of the sources (in their :func:`groups`) as Turtle (what
     :func:`~railgraph.export.rdf.serialize_statements` writes), declaring those of ``prefixes`` it
     uses. Where one of them would need a "/" escaped, the document is written from the assembled
@@ -104,10 +113,10 @@ def turtle(grouped: Groups, digests: Mapping[URIRef, bytes], cache_dir: Path | N
         if key:
             break  # the groups' notes sort first: their keys are empty
         if data == _ESCAPES:
-            return serialize_lines(ntriples(grouped, digests, cache_dir), get_format("ttl"), prefixes)
+            return [serialize_lines(b"".join(ntriples(grouped, digests, cache_dir)), get_format("ttl"), prefixes)]
         used.update(bytes(data).split())
     header = sorted(line for line in declared if line.split(b" ", 2)[1] in used)
-    return b"".join(header) + b"".join(data for key, data in assembled if key)
+    return [b"".join(header), *(data for key, data in assembled if key)]
 
 
 def groups(sources: Sequence[Source]) -> list[list[Source]]:
