@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from railgraph.atomic import MARKER, SLICE, Written, replace_folder, staged_folder, write_files, write_sliced
+from railgraph.atomic import (MARKER, SLICE, Written, finish_removals, replace_folder, staged_folder, write_files,
+                              write_sliced)
 from railgraph.errors import InputError
 
 
@@ -121,3 +122,12 @@ def test_a_file_given_in_chunks_is_written_and_described_as_joined(tmp_path: Pat
     written = write_files(tmp_path, {"chunked": chunks, "joined": joined})
     assert (tmp_path / "chunked").read_bytes() == joined
     assert written["chunked"] == written["joined"] == Written.of(joined)
+
+
+def test_the_folder_replaced_is_removed_while_the_writer_goes_on(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    replace_folder(out, _fill("old.txt"))
+    replace_folder(out, _fill("new.txt"))
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.txt"]
+    finish_removals()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]

@@ -12,6 +12,7 @@ from rdflib import BNode, Literal, URIRef
 
 from railgraph import catalogue as catalogue_module
 from railgraph import inference
+from railgraph.atomic import finish_removals
 from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
 from railgraph.namespaces import INFERRED_GRAPH
@@ -148,6 +149,7 @@ def test_an_on_disk_store_is_reopened_while_the_sources_are_unchanged(tmp_path: 
     del again
     OxigraphStore.on_disk(folder, "digest-2", nquads)
     assert len(loads) == 2 and (folder / DIGEST_FILE).read_text().strip() == "digest-2"
+    finish_removals()  # the store replaced is removed in the background
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"], "no staging folder is left"
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,9 @@ from typing import BinaryIO
 from .errors import InputError
 
 MARKER = ".railgraph-output"
+#: Numbers the folders this process retires; the threads removing them (see :func:`_swap_in`).
+_RETIREMENTS = itertools.count()
+_REMOVERS: list[threading.Thread] = []
 #: How much of a large file one ``write`` call hands the kernel (see :func:`write_sliced`).
 SLICE = 1 << 20
 #: A file's bytes in chunks, in order, not joined (a document assembled from pieces, say).
@@ -130,7 +135,7 @@ def _swap_in(staging: Path, out: Path, what: str) -> None:
         (staging / MARKER).write_text(f"written by railgraph; replaced whole by the next {what}\n",
                                       encoding="utf-8")
         if out.exists():
-            retired = out.parent / f".{out.name}.old-{os.getpid()}"
+            retired = out.parent / f".{out.name}.old-{os.getpid()}-{next(_RETIREMENTS)}"
             if retired.exists():
                 shutil.rmtree(retired)
             out.rename(retired)
@@ -142,8 +147,19 @@ def _swap_in(staging: Path, out: Path, what: str) -> None:
         if isinstance(exc, OSError):
             raise write_error(exc, out, what) from exc
         raise
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+    if retired is not None:  # gone from sight already: removed while the caller goes on
+        remover = threading.Thread(target=shutil.rmtree, args=(retired,), kwargs={"ignore_errors": True},
+                                   name="railgraph-remove")
+        remover.start()
+        _REMOVERS[:] = [*(each for each in _REMOVERS if each.is_alive()), remover]
+
+
+def finish_removals() -> None:
+    """Wait until the folders retired by this process are removed (a process that leaves by
+    ``os._exit`` calls this first; at a normal exit, Python waits for them itself). A folder
+    left by a process killed meanwhile is removed by the next write beside it."""
+    while _REMOVERS:
+        _REMOVERS.pop().join()
 
 
 def write_error(exc: OSError, out: Path, what: str) -> InputError:

@@ -91,26 +91,23 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     ``keep`` where that is given (a command that exits next: freeing the store of 100,000 tools
     takes seconds). With ``reuse``, it is kept for the next build instead, which
     :meth:`Catalogue.reread` brings up to date (``railgraph build --watch``), and so is what the
-    build reads back from the cache (see :mod:`railgraph.cache_reads`): the pieces of the
-    documents and tables the next build's exports read are read ahead here, once it is done.
+    build reads back from the cache (see :mod:`railgraph.cache_reads`); :func:`prepare_to_rebuild`
+    reads ahead what the next build's exports read.
     """
     if reuse:
         cache_reads.keep()
     try:
-        result = _build(catalogue, out, formats, site=site, step=step, key=key)
+        return _build(catalogue, out, formats, site=site, step=step, key=key)
     finally:
         if not reuse:
             catalogue.forget_partial_store(keep)
-    if reuse and result.ok:
-        _read_ahead(catalogue, formats)
-    return result
 
 
 def prepare_to_rebuild(catalogue: Catalogue, formats: Sequence[str]) -> None:
-    """Ready ``catalogue`` to be built into ``formats`` again after an edit, as a build with
-    ``reuse`` leaves it, where it is not built now (``build --watch`` finding the output folder
-    up to date): its store filled, its asserted triples counted and the cache's pieces files
-    read ahead."""
+    """Ready ``catalogue`` to be built into ``formats`` again after an edit (``build --watch``,
+    once a build is reported, or on finding the output folder up to date): its store filled, its
+    asserted triples counted, and what the exports of the next build read back from the cache
+    read ahead, which the processes it forks then inherit."""
     cache_reads.keep()
     catalogue.infer(remember=False, source_graphs=False)
     if catalogue.asserted_counts is None:
@@ -161,15 +158,19 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                                                                    for name, data in table_chunks(c).items()})
         entailed[_STATISTICS] = statistics_of
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
-        growth = 0.0 if catalogue.filled else _STORE_GROWTH  # a store kept from the last build is filled
-        with parallel.start(catalogue, asserted, growth=growth, alongside=True) as dumps:
+        first, second, growth = asserted, entailed, _STORE_GROWTH
+        if catalogue.filled:  # a store kept from the last build: one set of processes, the tables (longest) first
+            first = {**{name: asserted[name] for name in asserted if name == _FINGERPRINTS},
+                     _TABLES: entailed[_TABLES], **asserted, **entailed}
+            second, growth = {}, 0.0
+        with parallel.start(catalogue, first, growth=growth, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:
             # the build reads none)
             catalogue.infer(remember=False, source_graphs=False)
             if dumps.forked and dumps.finished():  # their answers are kept; the memory they held is
                 dumps.close()  # freed for the later exports' processes
-            with parallel.start(catalogue, entailed, growth=_VALIDATION_GROWTH, alongside=True) as more:
+            with parallel.start(catalogue, second, growth=_VALIDATION_GROWTH, alongside=True) as more:
                 step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
                 # made by a forked process beside inference; without one, validation makes them
                 # beside pyrudof, rather than this process before validation
@@ -184,9 +185,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                     return result
                 # the asserted dumps no child has begun are written here (the largest is queued
                 # last): after an edit, validation ends seconds before they would all be written
-                asserted_outputs = dumps.outputs()
-                outputs = {**{name: asserted_outputs[name] for name in asserted if name != _FINGERPRINTS},
-                           **more.outputs()}
+                outputs = {**dumps.outputs(), **more.outputs()}
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         catalogue.asserted_counts = statistics[0]  # kept with the store, which reread() brings up to date
         written: dict[str, Written] = {}

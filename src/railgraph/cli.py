@@ -182,10 +182,11 @@ def _built(result: Any, out_dir: Path, started: float, *, brief: bool = False) -
 def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, str, float], Any],
                      key_now: Callable[[], str], prepare: Callable[[Any], None], out_dir: Path, *,
                      force: bool, interval: float) -> None:
-    """``build --watch``: build (unless ``out_dir`` is up to date and not ``force``: ``prepare``
-    then readies the catalogue for the builds to come), then build again after each change to the
-    files a build reads, until interrupted (see :mod:`railgraph.watching`). ``key_now`` gives the
-    build stamp's key of the files as they are."""
+    """``build --watch``: build (unless ``out_dir`` is up to date and not ``force``), then build
+    again after each change to the files a build reads, until interrupted (see
+    :mod:`railgraph.watching`). ``prepare`` readies the catalogue for the next build, after each
+    one that conformed, and where none was needed. ``key_now`` gives the build stamp's key of the
+    files as they are."""
     from .build_stamp import up_to_date
     from rich.markup import escape  # messages quote input, which may look like markup
 
@@ -203,7 +204,8 @@ def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, str, fl
         except RailgraphError as exc:  # an output folder that cannot be written, say: tried again next time
             say(f"not built: {exc}")
             return
-        _built(result, out_dir, since, brief=brief)
+        if _built(result, out_dir, since, brief=brief):
+            prepare(catalogue)  # for the next build, once this one is reported
 
     started = time.perf_counter()
     rebuilder = Rebuilder(load, build_now, say)
@@ -631,11 +633,14 @@ def run() -> None:
     import multiprocessing
     import os
 
+    from .atomic import finish_removals
+
     global _LEFT_TO_EXIT
     _LEFT_TO_EXIT = []
     main()
     if multiprocessing.active_children():
         return
+    finish_removals()  # an output folder replaced: the earlier one is being removed
     logging.shutdown()
     try:
         sys.stdout.flush()
