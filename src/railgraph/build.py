@@ -17,7 +17,8 @@ from typing import Any, cast
 
 from . import cache_reads
 from ._version import __version__
-from .atomic import Chunks, Staging, Written, replace_folder, staged_folder, write_error, write_file_atomically, write_files
+from .atomic import (Chunks, Staging, Written, replace_folder, staged_folder, write_error, write_file_atomically,
+                     write_files)
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
@@ -159,9 +160,9 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         entailed[_STATISTICS] = statistics_of
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
         first, second, growth = asserted, entailed, _STORE_GROWTH
-        if catalogue.filled:  # a store kept from the last build: one set of processes, the tables (longest) first
-            first = {**{name: asserted[name] for name in asserted if name == _FINGERPRINTS},
-                     _TABLES: entailed[_TABLES], **asserted, **entailed}
+        if catalogue.filled:  # a store kept from the last build: one set of processes, the tables (longest) next
+            ahead = {_FINGERPRINTS: asserted[_FINGERPRINTS]} if _FINGERPRINTS in asserted else {}
+            first = {**ahead, _TABLES: entailed[_TABLES], **asserted, **entailed}
             second, growth = {}, 0.0
         with parallel.start(catalogue, first, growth=growth, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
