@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from railgraph import inference, reasoning
+from railgraph import cache_reads, inference, reasoning
 from railgraph.catalogue import Catalogue
 from railgraph.namespaces import ODRL, RDF, RG
 from railgraph.settings import Settings
@@ -163,7 +163,7 @@ def test_a_kept_dump_found_right_is_read_again_only_once_written_again(tmp_path:
     document = b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n"
     inference.kept_dump(tmp_path, "k" * 32, ".nt", lambda: document)
     (path,) = tmp_path.glob("inferred-*.nt")
-    monkeypatch.setattr(inference, "_CHECKED", {})
+    cache_reads.keep(False)  # nothing kept from before
     digests: list[int] = []
     sha256 = inference.hashlib.sha256
     monkeypatch.setattr(inference.hashlib, "sha256", lambda *a: digests.append(1) or sha256(*a))

@@ -2,7 +2,8 @@
 that builds again and again (``railgraph build --watch``, see :func:`railgraph.build.build`).
 
 Off until :func:`keep` is called: a command that builds once reads each file once, and keeping
-what it read would only raise its peak memory. A file is "the same" while its inode, size and
+what it read would only raise its peak memory; what is small (a digest found by reading a large
+file) is kept all the same. A file is "the same" while its inode, size and
 modification time are (what :mod:`railgraph.watching` compares); the cache writes its files
 whole, under a new inode. Forked processes inherit what was kept without copying it.
 """
@@ -37,10 +38,10 @@ def keeping() -> bool:
     return _keeping
 
 
-def read(path: Path, reading: Callable[[Path], T]) -> T:
+def read(path: Path, reading: Callable[[Path], T], *, small: bool = False) -> T:
     """``reading(path)``, or what it gave before while ``path`` is the same file (a None it
-    gives, for a file missing or damaged, is not kept)."""
-    if not _keeping:
+    gives, for a file missing or damaged, is not kept). ``small``: kept even when not keeping."""
+    if not (_keeping or small):
         return reading(path)
     stamp = _stamp(path)
     known = _KEPT.get(path)

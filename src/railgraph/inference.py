@@ -27,6 +27,7 @@ from rdflib.term import Node
 
 from . import reasoning
 from ._version import __version__
+from . import cache_reads
 from .atomic import Written, keep_newest, newest_first, write_sliced, write_through
 from .errors import InputError
 from .export.rdf import sorted_lines
@@ -197,14 +198,10 @@ def _touch(cache_dir: Path, key: str) -> None:
     and the one :class:`Prefetch` reads."""
     for path in _kept_files(cache_dir, key, ".nt"):
         try:
-            before = path.stat()
             os.utime(path)
-            facts = path.stat()
         except OSError:
             continue  # pruned meanwhile by another process: written again by the next build that needs it
-        known = _CHECKED.get(path)
-        if known is not None and known[0] == (before.st_ino, before.st_size, before.st_mtime_ns):
-            _CHECKED[path] = (facts.st_ino, facts.st_size, facts.st_mtime_ns), known[1]  # touched, not written
+        cache_reads.touched(path)  # not written: what _checked found stays
 
 
 class Prefetch:
@@ -334,18 +331,15 @@ def _checked(path: Path, extension: str) -> KeptDump | None:
     """The file at ``path`` where its bytes have the SHA-256 its name ends in, read as a stream
     (noting whether they name a blank node, see :func:`_load_closure`).
 
-    A file found right once is not read again while it is the same file, unwritten (its inode,
-    size and modification time, which :func:`_touch` moves on with it): the closure read ahead is
+    A file found right once is not read again while it is the same file, unwritten (see
+    :mod:`railgraph.cache_reads`; :func:`_touch` moves its time on): the closure read ahead is
     then not checked again by the process, forked later, that links it as ``inferred.nt`` (734 MB
     at 100,000 tools, 1.5 s)."""
-    try:
-        facts = path.stat()
-    except OSError:
-        return None  # pruned meanwhile
-    same = (facts.st_ino, facts.st_size, facts.st_mtime_ns)
-    known = _CHECKED.get(path)
-    if known is not None and known[0] == same:
-        return known[1]
+    return cache_reads.read(path, lambda found: _check(found, extension), small=True)
+
+
+def _check(path: Path, extension: str) -> KeptDump | None:
+    """:func:`_checked`, reading the file."""
     digest, size, blank, last = hashlib.sha256(), 0, False, b""
     try:
         with path.open("rb") as stream:
@@ -358,13 +352,7 @@ def _checked(path: Path, extension: str) -> KeptDump | None:
     written = Written(size, digest.hexdigest())
     if written.sha256 != path.name[-len(extension) - 64:-len(extension)]:
         return None
-    kept = _CHECKED[path] = same, KeptDump(path, written, blank_nodes=blank)
-    return kept[1]
-
-
-#: The files :func:`_checked` found right, by path: their inode, size and modification time, and
-#: what it found.
-_CHECKED: dict[Path, tuple[tuple[int, int, int], KeptDump]] = {}
+    return KeptDump(path, written, blank_nodes=blank)
 
 
 def _load_closure(store: ox.Store, kept: KeptDump, graph: ox.NamedNode) -> None:
