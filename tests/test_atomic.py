@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from railgraph import atomic
 from railgraph.atomic import (MARKER, SLICE, Written, finish_removals, replace_folder, staged_folder, write_files,
                               write_sliced)
 from railgraph.errors import InputError
@@ -131,3 +132,15 @@ def test_the_folder_replaced_is_removed_while_the_writer_goes_on(tmp_path: Path)
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "new.txt"]
     finish_removals()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["bytes", "chunks"])
+def test_each_stretch_of_a_large_file_is_sent_to_disk_once_written(tmp_path: Path, monkeypatch, whole: bool) -> None:
+    asked: list[tuple[int, int]] = []
+    monkeypatch.setattr(atomic, "AHEAD", 10)
+    monkeypatch.setattr(atomic, "_start_writing_back", lambda handle, start, size: asked.append((start, size)))
+    chunks = [b"x" * 4, b"y" * 7, b"z" * 12, b"w" * 3]
+    joined = b"".join(chunks)
+    write_files(tmp_path, {"file": joined if whole else chunks})
+    assert (tmp_path / "file").read_bytes() == joined
+    assert asked == ([(0, 10), (10, 10)] if whole else [(0, 11), (11, 12)])  # the rest, by the flush
