@@ -8,6 +8,7 @@ the store and puts into it only the triples that changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +41,9 @@ def reread(sources: Sequence[Source], paths: Iterable[Path], folders: Sequence[P
     of reading, or where an entry would be described in two files; ``sources`` are left as they
     were, so the caller may go on with them.
     """
-    held = {source.path.resolve(): source for source in sources}
-    listed = [(path.resolve(), path, folder) for folder in folders for path in source_files(folder)]
+    resolve = functools.cache(Path.resolve)  # each path once (3,400 at 100,000 tools: 0.25 s, thrice resolved)
+    held = {resolve(source.path): source for source in sources}
+    listed = [(resolve(path), path, folder) for folder in folders for path in source_files(folder)]
     place = {located: (path, folder) for located, path, folder in listed}
     old: list[Source] = []
     new: list[Source] = []
@@ -56,8 +58,8 @@ def reread(sources: Sequence[Source], paths: Iterable[Path], folders: Sequence[P
         if earlier is not None:
             old.append(earlier)
     replaced = {id(source) for source in old}
-    by_path = {source.path.resolve(): source for source in sources if id(source) not in replaced}
-    by_path.update((source.path.resolve(), source) for source in new)
+    by_path = {resolve(source.path): source for source in sources if id(source) not in replaced}
+    by_path.update((resolve(source.path), source) for source in new)
     ordered = [by_path[located] for located, _, _ in listed if located in by_path]
     ordered += [source for located, source in by_path.items() if located not in place]  # added by hand
     if new:
