@@ -85,6 +85,21 @@ def test_a_closed_pool_keeps_the_answers_it_gave_and_its_processes_end(catalogue
     pending.close()  # again, and on leaving the block: nothing more to stop
 
 
+def test_a_pool_closed_without_waiting_ends_before_the_next_one_is_forked(catalogue) -> None:
+    jobs: dict[str, parallel.Task] = {"pid": lambda c: os.getpid(), "nt": lambda c: c.export("nt")}
+    with parallel.start(catalogue, jobs, workers=2) as pending:
+        answers = pending.outputs()
+        children = [process.pid for process in pending._pool._pool]
+        pending.close(wait=False)
+    assert answers["nt"] == catalogue.export("nt")
+    with parallel.start(catalogue, {"pid": lambda c: os.getpid()}, workers=2) as later:
+        assert not any(_alive(pid) for pid in children), "the first workers ended before the next were forked"
+        assert later.output("pid") not in children
+    later.close(wait=False)
+    parallel.finish_closing()
+    assert not any(map(_alive, [process.pid for process in later._pool._pool]))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -634,10 +634,12 @@ def run() -> None:
     import os
 
     from .atomic import finish_removals
+    from .export.parallel import finish_closing
 
     global _LEFT_TO_EXIT
     _LEFT_TO_EXIT = []
     main()
+    finish_closing()  # forked workers being stopped
     if multiprocessing.active_children():
         return
     finish_removals()  # an output folder replaced: the earlier one is being removed
