@@ -358,3 +358,13 @@ def test_rdfxml_made_from_the_n_triples_lines_is_the_exports_bytes(catalogue, tm
     for name in formats:
         fmt = get_format(name)
         assert (tmp_path / "dist" / f"catalogue{fmt.extension}").read_bytes() == catalogue.export(name), name
+
+
+def test_a_build_from_a_kept_store_starts_the_largest_dumps_first(tmp_path: Path) -> None:
+    from railgraph import build as build_module
+
+    (tmp_path / "catalogue.nt").write_bytes(b"x" * 30)
+    (tmp_path / "catalogue.ttl").write_bytes(b"x" * 10)
+    tasks = {name: (lambda c: None) for name in ("catalogue.jsonld", "fingerprints", "catalogue.ttl", "catalogue.nt")}
+    assert list(build_module._largest_first(tasks, tmp_path)) == [
+        "fingerprints", "catalogue.nt", "catalogue.ttl", "catalogue.jsonld"]  # the last build's sizes; none: 0

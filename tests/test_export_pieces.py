@@ -251,3 +251,25 @@ def test_a_cache_that_cannot_be_written_is_skipped(folder: Path, tmp_path: Path)
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     assert b"".join(pieces.ntriples(pieces.groups(sources), digests(sources), blocked)) == written_whole(sources, "nt")
+
+
+def test_writing_pieces_tells_the_full_file_the_latest_one_is_or_lies_on(tmp_path: Path, monkeypatch) -> None:
+    """What the next write may lay its overlay on (see table_parts.Made): the file written, the
+    base of an overlay, and for an overlay already there, its base where it is the one given."""
+    monkeypatch.setattr(pieces, "OVERLAY_SHARE", 1.0)
+    first = {"a" * 64: [(b"k", b"one")], "b" * 64: [(b"l", b"two")]}
+    full = pieces.write(tmp_path, "nt", first)
+    assert full is not None and full.keys == frozenset(first) and full.path.is_file()
+    assert pieces.read(tmp_path, "nt").origin == full
+    second = {**first, "c" * 64: [(b"m", b"three")]}
+    assert pieces.write(tmp_path, "nt", second, on=full) == full  # an overlay on it
+    assert pieces.write(tmp_path, "nt", second, on=full) == full  # the same overlay, there already
+    assert pieces.write(tmp_path, "nt", second, on=None) is None  # an overlay on a base not given
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder")
+    assert pieces.write(blocked, "nt", second) is None  # a cache that cannot be written
+    monkeypatch.setattr(pieces, "OVERLAY_SHARE", 0.0)
+    third = {**first, "d" * 64: [(b"n", b"four")]}
+    whole = pieces.write(tmp_path, "nt", third, on=full)
+    assert whole is not None and whole.path != full.path and whole.keys == frozenset(third)
+    assert pieces.read(tmp_path, "nt").origin == whole

@@ -3,6 +3,7 @@ store up to date in place, builds the bytes that a catalogue loaded afresh build
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from railgraph.build import build
+from railgraph.build import build, prepare_to_rebuild
 from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
 from railgraph.export.catalog import Statistics
@@ -85,6 +86,7 @@ def test_a_catalogue_reread_after_an_edit_builds_what_one_loaded_afresh_builds(r
         extra_file(root)
     kept = Catalogue.load(root, settings=settings)
     assert build(kept, tmp_path / "first", FORMATS, site=False, reuse=True).ok
+    prepare_to_rebuild(kept, FORMATS)  # as build --watch does: the next tables are made from these
     store, key = kept.oxstore, kept.inference_key
     assert kept.asserted_counts is not None
     reread = kept.reread([edit(root, change)])
@@ -100,6 +102,7 @@ def test_a_catalogue_reread_after_an_edit_builds_what_one_loaded_afresh_builds(r
     made = build(fresh, tmp_path / "fresh", FORMATS, site=False, reuse=True)
     assert again.ok and made.ok
     assert files(tmp_path / "again") == files(tmp_path / "fresh")
+    assert again.counts == made.counts, "counted from the VoID counts kept up to date"
     for name in (ox.DefaultGraph(), INFERRED):
         assert graph(kept.oxstore, name) == graph(fresh.oxstore, name)
     assert kept.asserted_counts == Statistics.of_store(kept.oxstore), "the VoID counts, brought up to date"
@@ -171,3 +174,17 @@ def test_files_that_are_no_sources_are_ignored(root: Path) -> None:
     outside.write_text("not RDF either", encoding="utf-8")
     change = kept.reread([backup, outside, root / "data" / "tools" / "gone.ttl"])
     assert not change.old and not change.new and kept.sources == sources
+
+
+def test_what_a_watching_process_keeps_is_left_out_of_later_collections(root: Path, tmp_path: Path) -> None:
+    kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}))
+    assert build(kept, tmp_path / "out", ("nt",), site=False, reuse=True).ok
+    gc.unfreeze()
+    try:
+        prepare_to_rebuild(kept, ("nt",))
+        assert kept.kept_tables is not None
+        parts = kept.kept_tables.parts.parts
+        assert gc.is_tracked(parts) and gc.get_freeze_count() > 0
+        assert not any(each is parts for each in gc.get_objects()), "frozen: no generation holds it"
+    finally:
+        gc.unfreeze()

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from railgraph import cache_reads
 from railgraph.catalogue import Catalogue
 from railgraph.export import table_parts
+from railgraph.export import tables as tables_module
 from railgraph.export.tables import render_tables
 from railgraph.settings import Settings
 
@@ -139,3 +141,104 @@ def test_a_damaged_tables_file_is_made_again(root: Path, tmp_path: Path, read_fr
     read_from_store.clear()
     assert tables(root, cache) == whole
     assert sum(read_from_store) > 50
+
+
+@pytest.fixture()
+def looked_up(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many subjects each look-up of rows in the store asked for."""
+    calls: list[int] = []
+    original = tables_module._tables_of
+
+    def counted(store, subjects):
+        subjects = list(subjects)
+        calls.append(len(subjects))
+        return original(store, subjects)
+
+    monkeypatch.setattr(tables_module, "_tables_of", counted)
+    return calls
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('dct:title "', 'dct:title "Edited '),
+    # a new column (of a predicate inference does not read): the tools table has one part
+    ("rg:status <", 'dct:alternative "Another name"@en ;\n    rg:status <'),
+])
+@pytest.mark.parametrize("cached", [True, False], ids=["cache", "no-cache"])
+def test_a_watching_process_makes_the_next_tables_from_its_last_ones(
+        root: Path, tmp_path: Path, read_from_store: list[int], looked_up: list[int],
+        old: str, new: str, cached: bool) -> None:
+    """Under the same closure, only the edited file's subjects are looked up and read from the
+    store; the tables are those of a catalogue loaded afresh."""
+    cache = tmp_path / "cache" if cached else None
+    tables(root, cache)  # by a build, say: the watching process reads them back from the cache
+    cache_reads.keep()
+    settings = Settings.resolve({"cache_dir": str(cache) if cache else "none"}, environ={})
+    watched = Catalogue.load(root, settings=settings)
+    watched.infer()
+    tables_module.prepare(watched)
+    assert (watched.kept_tables is not None) == cached, "kept under the closure's key, which needs a cache"
+    edit(root, old, new)
+    watched.reread([root / "data" / "tools" / "tool-0001.ttl"])
+    read_from_store.clear()
+    again = render_tables(watched)
+    if cached:
+        assert (looked_up, read_from_store) == ([50], [50])
+    else:  # every row found and read afresh
+        assert looked_up == [] and sum(read_from_store) > 50
+    assert again == tables(root, None)
+    if cached:
+        assert render_tables(watched) == again  # and again, from the tables just made
+
+
+def test_a_watching_process_whose_closure_changed_makes_the_tables_afresh(root: Path, tmp_path: Path,
+                                                                        looked_up: list[int]) -> None:
+    cache_reads.keep()
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={})
+    watched = Catalogue.load(root, settings=settings)
+    render_tables(watched)
+    kept = watched.kept_tables
+    assert kept is not None and kept.inference_key == watched.inference_key
+    edit(root, "rg:developedBy <", f"rg:developedBy <{ORGANISATION}nobody-describes> , <")
+    watched.reread([root / "data" / "tools" / "tool-0001.ttl"])
+    assert watched.inference_key != kept.inference_key
+    edited = render_tables(watched)
+    assert looked_up == [], "every row found afresh"
+    assert edited == tables(root, None)
+    assert f"\r\n{ORGANISATION}nobody-describes".encode() in edited["organisations.csv"]
+
+
+@pytest.mark.parametrize("change", ["title", "added", "moved"])
+def test_parts_made_again_are_the_parts_made_afresh(root: Path, tmp_path: Path, change: str) -> None:
+    """Where the groups describe other subjects (an entry added), the parts cannot be made again."""
+    settings = Settings.resolve({"cache_dir": "none"}, environ={})
+
+    def parted(catalogue: Catalogue) -> tuple[list[list[str]], table_parts.Parts]:
+        store = catalogue.oxstore
+        flattened = [tables_module._flattened(store, table) for table in tables_module.TABLES]
+        rows = [tables_module._rows(store, table.cls) for table in tables_module.TABLES]
+        return flattened, table_parts.parts_of(catalogue.source_groups, catalogue.file_digests, rows, flattened)
+
+    _, before = parted(Catalogue.load(root, settings=settings))
+    tools = root / "data" / "tools" / "tool-0001.ttl"
+    text = tools.read_text(encoding="utf-8")
+    if change == "title":
+        tools.write_text(text.replace('dct:title "', 'dct:title "Edited ', 1), encoding="utf-8")
+    elif change == "added":
+        (root / "data" / "tools" / "zz-extra.ttl").write_text(
+            f"@prefix rg: <https://w3id.org/railgraph/ontology#> .\n<{ORGANISATION}zz> a rg:Organisation .\n",
+            encoding="utf-8")
+    else:  # the file cut in two: both halves in the group the file was
+        cut = text.index("\n<https://w3id.org/railgraph/id/tool/", len(text) // 2)
+        header = text[:text.index("\n<https://w3id.org/railgraph/id/tool/")]
+        tools.write_text(text[:cut] + "\n", encoding="utf-8")
+        (root / "data" / "tools" / "tool-0001b.ttl").write_text(header + text[cut:], encoding="utf-8")
+    after = Catalogue.load(root, settings=settings)
+    flattened, afresh = parted(after)
+    again = table_parts.parts_again(before, after.source_groups, after.file_digests,
+                                    lambda subjects: tables_module._tables_of(after.oxstore, subjects), flattened)
+    if change == "added":
+        assert again is None
+    else:
+        assert again is not None
+        assert [(p.key, p.rows) for p in again.parts] == [(p.key, p.rows) for p in afresh.parts]
+        assert again.groups == afresh.groups

@@ -8,12 +8,15 @@ the whole build succeeded, so a failed build leaves an earlier output folder unt
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
+
+from rdflib import URIRef
 
 from . import cache_reads
 from ._version import __version__
@@ -22,10 +25,10 @@ from .atomic import (Chunks, Staging, Written, replace_folder, staged_folder, wr
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
 from .errors import InputError
-from .export import FORMATS, Format, get_format, parallel, pieces, table_parts
-from .export.catalog import Statistics, describe, statistics_of
+from .export import FORMATS, Format, get_format, parallel, pieces
+from .export.catalog import Statistics, catalogue_examples, describe, statistics_of
 from .export.rdf import serialize_lines
-from .export.tables import table_chunks
+from .export.tables import prepare as prepare_tables, table_chunks
 from .loading import stable_blank_nodes
 from .namespaces import PREFIXES
 from .validation import ValidationReport
@@ -43,8 +46,8 @@ _STORE_GROWTH = 2.5
 #: The same while the catalogue is validated (measured: 0.27 at 10,000 tools, 0.06 at 100,000,
 #: pyrudof's chunk and pyshacl's graphs): the later exports are forked beside that.
 _VALIDATION_GROWTH = 0.3
-#: The job that counts the catalogue for its description, beside the exports.
-_STATISTICS = "statistics"
+#: The jobs that count the catalogue for its description, and find its example resources, beside the exports.
+_STATISTICS, _EXAMPLES = "statistics", "examples"
 #: The job that fingerprints the sources for the validation cache, beside inference.
 _FINGERPRINTS = "fingerprints"
 #: The jobs that write the inferred graph's dumps, and the CSV tables.
@@ -107,26 +110,33 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
 def prepare_to_rebuild(catalogue: Catalogue, formats: Sequence[str]) -> None:
     """Ready ``catalogue`` to be built into ``formats`` again after an edit (``build --watch``,
     once a build is reported, or on finding the output folder up to date): its store filled, its
-    asserted triples counted, and what the exports of the next build read back from the cache
-    read ahead, which the processes it forks then inherit."""
+    asserted triples counted, what its tables are made of kept (the next build makes them in this
+    process, see :func:`railgraph.export.tables.prepare`), and what the exports of the next build
+    read back from the cache read ahead, which the processes it forks then inherit."""
     cache_reads.keep()
     catalogue.infer(remember=False, source_graphs=False)
     if catalogue.asserted_counts is None:
         catalogue.asserted_counts = Statistics.of_store(catalogue.oxstore)
+    prepare_tables(catalogue)
     _read_ahead(catalogue, formats)
+    # what the process keeps between builds (millions of objects: the pieces, the tables' parts)
+    # is left out of later collections, one of which took 1.1 s of a rebuild at 100,000 tools;
+    # what the build left in cycles is collected first
+    gc.collect()
+    gc.freeze()
 
 
 def _read_ahead(catalogue: Catalogue, formats: Sequence[str]) -> None:
     """Read the pieces files the exports of the next build of ``catalogue`` read back from its
-    cache (those of the documents in ``formats``, and the tables'), so that the processes forked
-    for them inherit them: about 1.4 GB at 100,000 tools, read and checked once rather than in
-    every build. So are the inferred dumps found right (1 GB, linked where the closure holds).
-    What was read of files since replaced is let go of."""
+    cache (those of the documents in ``formats``), so that the processes forked for them inherit
+    them: about 1.2 GB at 100,000 tools, read and checked once rather than in every build. So are
+    the inferred dumps found right (1 GB, linked where the closure holds). What was read of files
+    since replaced is let go of."""
     cache = catalogue.cache_dir()
     if cache is None:
         return
     cache_reads.forget_gone()
-    for kind in [*(name for name in pieces.KINDS if name in formats), table_parts.KIND]:
+    for kind in (name for name in pieces.KINDS if name in formats):
         pieces.read(cache, kind)
     for format_name in _INFERRED_FORMATS if catalogue.inference_key is not None else ():
         catalogue.inferred_dump(format_name)
@@ -158,12 +168,15 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
                                                                    for name, data in table_chunks(c).items()})
         entailed[_STATISTICS] = statistics_of
+        entailed[_EXAMPLES] = lambda c: catalogue_examples(c.oxstore)
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
         first, second, growth = asserted, entailed, _STORE_GROWTH
-        if catalogue.filled:  # a store kept from the last build: one set of processes, the tables (longest) next
-            ahead = {_FINGERPRINTS: asserted[_FINGERPRINTS]} if _FINGERPRINTS in asserted else {}
-            first = {**ahead, _TABLES: entailed[_TABLES], **asserted, **entailed}
-            second, growth = {}, 0.0
+        here: dict[str, parallel.Task] = {}  # what this process makes once it has validated
+        if catalogue.filled:  # a store kept from the last build: one set of processes, and the
+            # tables made here, from what this process kept of the last ones (see prepare_tables),
+            # and the examples (a child copies the store's pages it reads: 1.1 s against 0.25 s)
+            here = {_TABLES: entailed.pop(_TABLES), _EXAMPLES: entailed.pop(_EXAMPLES)}
+            first, second, growth = {**_largest_first(asserted, out), **entailed}, {}, 0.0
         with parallel.start(catalogue, first, growth=growth, alongside=True) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:
@@ -186,7 +199,10 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                     return result
                 # the asserted dumps no child has begun are written here (the largest is queued
                 # last): after an edit, validation ends seconds before they would all be written
-                outputs = {**dumps.outputs(), **more.outputs()}
+                outputs = {name: task(catalogue) for name, task in here.items()}
+                outputs.update({**dumps.outputs(), **more.outputs()})
+                more.close(wait=False)  # every answer is in: the workers are stopped meanwhile
+                dumps.close(wait=False)
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         catalogue.asserted_counts = statistics[0]  # kept with the store, which reread() brings up to date
         written: dict[str, Written] = {}
@@ -199,7 +215,8 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         step("describe")
         written.update(_write(staging.path, files, out))
         description = describe(catalogue, written, version=__version__, issued=release_date(catalogue.root),
-                               base_iri=catalogue.settings["base_iri"], statistics=statistics)
+                               base_iri=catalogue.settings["base_iri"], statistics=statistics,
+                               examples=cast(list[URIRef], outputs[_EXAMPLES]))
         files = {"catalog.ttl": catalogue.serialize(description, "ttl"),
                  "catalog.jsonld": catalogue.serialize(description, "jsonld")}
         if site:
@@ -214,8 +231,22 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
             sizes = {name: facts.size for name, facts in written.items()}
             written.update(_write(staging.path, {STAMP_FILE: stamp(key, sizes)}, out))
     result.written = {name: facts.size for name, facts in written.items()}
-    result.counts = catalogue.counts(triples=(statistics[0].triples, statistics[1].triples))
+    result.counts = catalogue.counts(statistics=statistics)
     return result
+
+
+def _largest_first(tasks: Mapping[str, parallel.Task], out: Path) -> dict[str, parallel.Task]:
+    """``tasks`` (the fingerprints first, then the dumps) in the order a build from pieces should
+    start them: the dumps whose files in ``out`` (the last build's) are largest first, as writing
+    is most of their cost."""
+
+    def size(name: str) -> int:
+        try:
+            return (out / name).stat().st_size
+        except OSError:
+            return 0
+
+    return dict(sorted(tasks.items(), key=lambda item: (item[0] != _FINGERPRINTS, -size(item[0]))))
 
 
 def _export(format_name: str) -> parallel.Job:

@@ -24,7 +24,7 @@ from . import (collector, facets, guard, inference, licensing, loading, rereadin
 from .atomic import Chunks
 from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
-from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements
+from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements, table_parts
 from .export.catalog import Statistics
 from .export.tables import render_tables
 from .export.rdf import load_context, serialize_lines
@@ -76,6 +76,9 @@ class Catalogue:
         #: The VoID counts of the asserted triples in the store, where a build counted them
         #: (see :func:`railgraph.export.catalog.statistics_of`); kept up to date by :meth:`reread`.
         self.asserted_counts: Statistics | None = None
+        #: What the last CSV tables this process made were made of (``build --watch``, see
+        #: :class:`railgraph.export.table_parts.Made`): kept by their content, so through edits.
+        self.kept_tables: table_parts.Made | None = None
         self._prefetch = prefetch
 
     # -- loading -------------------------------------------------------------------------------
@@ -646,12 +649,15 @@ class Catalogue:
         frame = jsonld.read_document(self.root / "ontology" / "frames" / "entries.jsonld")
         return framed.framed(self.asserted, self.union(), frame, self.jsonld_context)
 
-    def counts(self, *, triples: tuple[int, int] | None = None) -> dict[str, Any]:
-        """Entries per kind, concepts per scheme, triples, shapes and queries. ``triples``: the
-        asserted and inferred triples where they were counted already (a build's VoID counts)."""
+    def counts(self, *, statistics: tuple[Statistics, Statistics] | None = None) -> dict[str, Any]:
+        """Entries per kind, concepts per scheme, triples, shapes and queries. ``statistics``: the
+        VoID counts of the asserted and inferred triples, where a build counted them already
+        (see :func:`railgraph.export.catalog.statistics_of`)."""
         store = self.oxstore
 
         def instances(cls: URIRef) -> int:
+            if statistics is not None:  # the inferred graph holds no asserted triple
+                return sum(counted.instances.get(cls, (0, 0))[1] for counted in statistics)
             return sum(1 for _ in union_quads(store, None, _TYPE, to_oxigraph(cls)))
 
         entries = {kind: instances(cls) for kind, cls in ENTRY_KINDS.items()}
@@ -663,7 +669,9 @@ class Catalogue:
                                                                              ox.NamedNode(scheme)))
         shapes = {s for s in self.shapes.subjects(RDF.type, None)
                   if isinstance(s, URIRef) and self.shapes.value(s, SH.message) is not None}
-        if triples is None:
+        if statistics is not None:
+            triples = (statistics[0].triples, statistics[1].triples)
+        else:
             inferred = count_triples(store, _INFERRED)  # not len(self.inferred_triples): no list of them
             triples = (count_triples(store) - inferred, inferred)
         return {

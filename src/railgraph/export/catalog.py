@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -49,7 +49,7 @@ from .rdf import FORMATS
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
 
-__all__ = ["MEDIA_TYPES", "FileType", "Statistics", "describe", "statistics_of"]
+__all__ = ["MEDIA_TYPES", "FileType", "Statistics", "catalogue_examples", "describe", "statistics_of"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -212,13 +212,15 @@ def statistics_of(catalogue: Catalogue) -> tuple[Statistics, Statistics]:
 
 def describe(catalogue: Catalogue, files: Mapping[str, bytes | Written], *, version: str,
              issued: datetime.date, base_iri: str = BASE, endpoint: str | None = None,
-             statistics: tuple[Statistics, Statistics] | None = None) -> Graph:
+             statistics: tuple[Statistics, Statistics] | None = None,
+             examples: Sequence[URIRef] | None = None) -> Graph:
     """The DCAT-AP 3.0.0 and VoID description of ``catalogue`` and the build ``files``.
 
     ``files`` maps each file's path relative to ``dist/`` to its bytes (or their size and digest,
     once written); each becomes a distribution
     downloadable at ``{base_iri}dist/{path}``. ``endpoint`` is the SPARQL endpoint, when one is served.
-    ``statistics`` are those of :func:`statistics_of`, when they were counted already.
+    ``statistics`` are those of :func:`statistics_of`, and ``examples`` those of :func:`examples`,
+    when they were found already.
     """
     base_iri = base_iri if base_iri.endswith("/") else base_iri + "/"
     catalog = URIRef(base_iri + "catalogue")
@@ -272,7 +274,7 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes | Written], *, vers
     asserted, inferred_statistics = statistics or statistics_of(catalogue)
     _add_statistics(graph, dataset, asserted, partitions=True)
     add((dataset, VOID.uriSpace, Literal(str(ID))))
-    for example in _examples(store):
+    for example in examples if examples is not None else catalogue_examples(store):
         add((dataset, VOID.exampleResource, example))
     add((dataset, VOID.subset, inferred))
     add((inferred, RDF.type, VOID.Dataset))
@@ -419,16 +421,20 @@ def _add_statistics(graph: Graph, subject: URIRef, stats: Statistics, *, partiti
         add((partition, VOID.triples, Literal(triples)))
 
 
-def _examples(store: ox.Store) -> Iterable[URIRef]:
-    """The seed licence and the first tool entry (``.../id/tool/...``, by IRI), if asserted."""
+def catalogue_examples(store: ox.Store) -> list[URIRef]:
+    """The example resources of the description: the seed licence and the first tool entry
+    (``.../id/tool/...``, by IRI), if asserted. A build finds them beside its exports: 0.25 s at
+    100,000 tools."""
+    found = []
     if bool(store.query(f"ASK {{ <{SEED_LICENCE}> ?p ?o }}")):  # the default graph: the asserted triples
-        yield SEED_LICENCE
+        found.append(SEED_LICENCE)
     # the least by code point, as Python sorts: pyoxigraph finds it (0.2 s at 100,000 tools,
     # where sorting them all in Python takes 0.7 s)
     for (first,) in store.query(f"SELECT (MIN(STR(?t)) AS ?first) WHERE {{ ?t a <{RG.Tool}> "
                                 f"FILTER(isIRI(?t) && STRSTARTS(STR(?t), \"{ID['tool/']}\")) }}"):
         if first is not None:
-            yield URIRef(first.value)
+            found.append(URIRef(first.value))
+    return found
 
 
 def _add_endpoint(graph: Graph, catalog: URIRef, dataset: URIRef, endpoint: URIRef) -> None:

@@ -322,7 +322,7 @@ def _read_file(path: Path) -> tuple[str | None, Pieces] | None:
     return base, pieces
 
 
-def write(cache_dir: Path, kind: str, pieces: Pieces, tag: str = "", on: Origin | None = None) -> None:
+def write(cache_dir: Path, kind: str, pieces: Pieces, tag: str = "", on: Origin | None = None) -> Origin | None:
     """Keep ``pieces`` as the latest ``kind`` file of the cache (unless it is there already: the
     file is named by their keys, and ``tag`` where the pieces of a key may change), and the
     :data:`KEEP` latest files of that kind with the bases of those that are overlays; a cache
@@ -330,20 +330,26 @@ def write(cache_dir: Path, kind: str, pieces: Pieces, tag: str = "", on: Origin 
 
     ``on``: the full file the pieces were read from (see :func:`read`). Where the groups it lacks
     hold at most :data:`OVERLAY_SHARE` of the pieces' bytes, only those are written, in an overlay
-    on it."""
+    on it. Returns the full file the latest one is (or lies on), as :func:`read` would give it;
+    None where the cache could not be written."""
     name = hashlib.sha256(("\n".join(sorted(pieces)) + (f"\0{tag}" if tag else "")).encode()).hexdigest()[:32]
     path = cache_dir / f"pieces-{kind}-{name}.bin"
+    origin: Origin | None = Origin(path, frozenset(pieces))
     try:
         if not path.exists():
             lacking = {key: group for key, group in pieces.items() if on is None or key not in on.keys}
             if on is not None and on.path.exists() and _size(lacking) <= OVERLAY_SHARE * _size(pieces):
                 write_through(path, lambda stream: _write(stream, lacking, base=on.path.name), durable=False)
+                origin = on
             else:
                 write_through(path, lambda stream: _write(stream, pieces), durable=False)
+        elif _base_of(path) is not None:  # there already, as an overlay on a base it names
+            origin = on if on is not None and on.path.name == _base_of(path) else None
         _make_latest(path, kind)
         _prune(cache_dir, kind)
     except (InputError, OSError):
-        pass
+        return None
+    return origin
 
 
 def _make_latest(path: Path, kind: str) -> None:

@@ -10,13 +10,18 @@ sources, the tables its rows are in and their flattened (inferred) values; its l
 back while the table's columns stay the same, and written again from the store where they do not
 (a column was added, or a separator changed). The rows no source describes (an IRI typed by
 inference alone) form one more part, never kept.
+
+A process that builds again after an edit (``build --watch``) keeps what its last tables were
+made of (:class:`Made`): under the same closure, the parts of the groups whose sources are the
+same are those of the last build, so that only the edited groups' rows are looked up in the store
+(see :func:`parts_again`), and their lines are those the process holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +31,7 @@ from rdflib import URIRef
 
 from .._version import __version__
 from ..errors import RailgraphError
+from ..loading import Source
 from . import pieces
 
 #: A column's key: the predicate IRI and the kind of its values (``""`` for IRIs, ``@tag`` or
@@ -69,8 +75,30 @@ class Rendered:
     cells: dict[str, Cells] | None = None
 
 
+@dataclass
+class Parts:
+    """The rows of the tables shared out (see :func:`parts_of`): ``parts`` in order, the rows no
+    source describes last; ``groups``: by the key of each group of sources, its part (None where
+    it holds none of the rows) and its named subjects."""
+
+    parts: list[Part]
+    groups: dict[str, tuple[Part | None, frozenset[str]]]
+
+
+@dataclass
+class Made:
+    """What one process's last tables were made of, for its next (see :func:`parts_again`): their
+    parts under the closure of ``inference_key``, each part's share of each table by its key, and
+    the cache's full tables file they lie on (see :func:`railgraph.export.pieces.write`)."""
+
+    inference_key: str | None
+    parts: Parts
+    rendered: dict[str, list[Rendered]]
+    origin: pieces.Origin | None
+
+
 def parts_of(grouped: pieces.Groups, digests: Mapping[URIRef, bytes], rows: Sequence[Sequence[str]],
-             flattened: Sequence[Mapping[str, Cells]]) -> list[Part]:
+             flattened: Sequence[Mapping[str, Cells]]) -> Parts:
     """``rows`` (each table's, sorted) shared out to the groups of sources (see
     :func:`~railgraph.export.pieces.groups`) that describe them, and the rest to a last part.
     ``flattened``: each table's flattened values by row.
@@ -79,27 +107,71 @@ def parts_of(grouped: pieces.Groups, digests: Mapping[URIRef, bytes], rows: Sequ
     for index, members in enumerate(rows):
         for row in members:
             tables_of.setdefault(row, []).append(index)
-    parts: list[Part] = []
-    placed: set[str] = set()
+    found = Parts([], {})
     for members in grouped:
-        mine: list[list[str]] = [[] for _ in rows]
-        for subject in {s.value for source in members for s in source.subjects if isinstance(s, ox.NamedNode)}:
-            for index in tables_of.get(subject, ()):
-                mine[index].append(subject)
-        if not any(mine):
-            continue
-        digest = hashlib.sha256(pieces.group_key(members, digests, _SALT).encode())
-        for index, found in enumerate(mine):
-            found.sort()
-            placed.update(found)
-            digest.update(orjson.dumps([found, [sorted((*key, sorted(values)) for key, values
-                                                       in flattened[index].get(row, {}).items())
-                                                for row in found]]))
-        parts.append(Part(digest.hexdigest(), mine))
+        key, subjects = pieces.group_key(members, digests, _SALT), _subjects(members)
+        part = _part(key, subjects, tables_of, flattened)
+        found.groups[key] = part, subjects
+        if part is not None:
+            found.parts.append(part)
+    placed = {row for part in found.parts for found_rows in part.rows for row in found_rows}
     rest = [[row for row in members if row not in placed] for members in rows]
     if any(rest):
-        parts.append(Part(None, rest))
-    return parts
+        found.parts.append(Part(None, rest))
+    return found
+
+
+def parts_again(before: Parts, grouped: pieces.Groups, digests: Mapping[URIRef, bytes],
+                tables_of: Callable[[Iterable[str]], Mapping[str, Sequence[int]]],
+                flattened: Sequence[Mapping[str, Cells]]) -> Parts | None:
+    """The parts :func:`parts_of` would give, made from the parts ``before`` of the same closure:
+    those of the groups whose sources are the same are kept; the others' rows are found by
+    ``tables_of`` (the indexes of the tables each of some subjects is a row of). None where the
+    groups no longer describe the same subjects (an entry added, removed or moved): the rows no
+    source describes cannot then be told from the edited groups alone."""
+    found = Parts([], {})
+    made: dict[str, tuple[Part | None, frozenset[str]]] = {}
+    for members in grouped:
+        key = pieces.group_key(members, digests, _SALT)
+        if key in before.groups:
+            found.groups[key] = before.groups[key]
+        else:
+            made[key] = found.groups[key] = None, _subjects(members)
+    gone = [subjects for key, (_, subjects) in before.groups.items() if key not in found.groups]
+    described = set().union(*(subjects for _, subjects in made.values()))
+    if described != set().union(*gone):
+        return None
+    rows_of = tables_of(described)
+    for key, (_, subjects) in made.items():
+        found.groups[key] = _part(key, subjects, rows_of, flattened), subjects
+    found.parts = [part for part, _ in found.groups.values() if part is not None]
+    if before.parts and before.parts[-1].key is None:
+        found.parts.append(before.parts[-1])
+    return found
+
+
+def _subjects(members: Iterable[Source]) -> frozenset[str]:
+    """The IRIs a group's sources describe."""
+    return frozenset(s.value for source in members for s in source.subjects if isinstance(s, ox.NamedNode))
+
+
+def _part(key: str, subjects: Iterable[str], tables_of: Mapping[str, Sequence[int]],
+          flattened: Sequence[Mapping[str, Cells]]) -> Part | None:
+    """The part of the group kept under ``key`` that describes ``subjects``: the rows among them,
+    by table (see :func:`parts_of`); None where there are none."""
+    mine: list[list[str]] = [[] for _ in flattened]
+    for subject in subjects:
+        for index in tables_of.get(subject, ()):
+            mine[index].append(subject)
+    if not any(mine):
+        return None
+    digest = hashlib.sha256(key.encode())
+    for index, found in enumerate(mine):
+        found.sort()
+        digest.update(orjson.dumps([found, [sorted((*cell, sorted(values)) for cell, values
+                                                   in flattened[index].get(row, {}).items())
+                                            for row in found]]))
+    return Part(digest.hexdigest(), mine)
 
 
 def cells_of(store: ox.Store, subjects: Iterable[str]) -> dict[str, Cells]:
@@ -214,11 +286,12 @@ def read(cache_dir: Path | None, files: Sequence[str]) -> Kept:
 
 
 def write(cache_dir: Path | None, files: Sequence[str], parts: Mapping[str, Sequence[Rendered]],
-          on: pieces.Origin | None = None) -> None:
+          on: pieces.Origin | None = None) -> pieces.Origin | None:
     """Keep ``parts`` (by key, one :class:`Rendered` per table of ``files``) as the latest tables
-    file of the cache (``on``: the file they were read from, see :func:`railgraph.export.pieces.write`)."""
+    file of the cache (``on``: the file they were read from), and return the full file it is or
+    lies on (see :func:`railgraph.export.pieces.write`)."""
     if cache_dir is None:
-        return
+        return None
     stored: pieces.Pieces = {}
     layouts = set()
     for key, rendered in parts.items():
@@ -231,4 +304,4 @@ def write(cache_dir: Path | None, files: Sequence[str], parts: Mapping[str, Sequ
             found.extend((prefix + bytes(row), data) for row, data in each.lines)
             layouts.add(each.layout)
         stored[key] = found
-    pieces.write(cache_dir, KIND, stored, tag="\n".join(sorted(layouts)), on=on)
+    return pieces.write(cache_dir, KIND, stored, tag="\n".join(sorted(layouts)), on=on)

@@ -46,12 +46,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from .. import collector
+from .. import cache_reads, collector
 from ..atomic import Chunks
 from ..errors import RailgraphError
 from ..namespaces import DCTERMS, FOAF, PREFIX_OF, RDF, RDFS, RG, SKOS, XSD, split_iri
@@ -106,6 +106,7 @@ TABLES: tuple[Table, ...] = (
           "The controlled vocabularies, one scheme per facet."),
 )
 
+_FILES = [table.file for table in TABLES]
 _PREFERRED = (DCTERMS.title, RDFS.label, SKOS.prefLabel, FOAF.name, DCTERMS.description,
               SKOS.definition, RG.status)
 _XSD_BUILTINS = frozenset((
@@ -152,16 +153,12 @@ def table_chunks(catalogue: Catalogue) -> dict[str, Chunks]:
     """The files of :func:`render_tables` in chunks (a header, then line after line), not joined:
     the tools' table of 100,000 tools is 210 MB."""
     store = catalogue.oxstore
-    cache = catalogue.cache_dir()
-    files = [table.file for table in TABLES]
     with collector.paused():  # millions of small lists and tuples, in no cycle
-        rows = [_rows(store, table.cls) for table in TABLES]
-        flattened = [_flattened(store, table, members) for table, members in zip(TABLES, rows)]
-        parts = table_parts.parts_of(catalogue.source_groups, catalogue.file_digests, rows, flattened)
-        kept = table_parts.read(cache, files)
-        rendered = [_fresh(store, part, flattened) if part.key not in kept else kept[part.key] for part in parts]
-        origin = kept.origin
-        del kept
+        flattened = [_flattened(store, table) for table in TABLES]
+        made = _made(catalogue, store, flattened)
+        parts = made.parts.parts
+        rendered = [made.rendered[part.key] if part.key in made.rendered else _fresh(store, part, flattened)
+                    for part in parts]
         tables: dict[str, Chunks] = {}
         descriptions = []
         for index, table in enumerate(TABLES):
@@ -169,7 +166,12 @@ def table_chunks(catalogue: Catalogue) -> dict[str, Chunks]:
             lines = _table_lines(store, index, columns, parts, [each[index] for each in rendered], flattened)
             tables[table.file] = [_header(columns), *(line for _, line in lines)]
             descriptions.append(_table_description(table, columns))
-        table_parts.write(cache, files, {part.key: each for part, each in zip(parts, rendered) if part.key}, on=origin)
+        shares = {part.key: each for part, each in zip(parts, rendered) if part.key}
+        origin = table_parts.write(catalogue.cache_dir(), _FILES, shares, on=made.origin)
+        if cache_reads.keeping() and catalogue.inference_key is not None:  # build --watch: for the next tables
+            for share in (share for each in shares.values() for share in each):
+                share.cells = None  # read from the store again where the columns change
+            catalogue.kept_tables = table_parts.Made(catalogue.inference_key, made.parts, shares, origin)
     metadata = {
         "@context": CSVW_CONTEXT,
         "dc:title": "railgraph catalogue tables",
@@ -182,6 +184,40 @@ def table_chunks(catalogue: Catalogue) -> dict[str, Chunks]:
     return tables
 
 
+def prepare(catalogue: Catalogue) -> None:
+    """Ready what the next tables of ``catalogue`` in this process are made from (``build
+    --watch``, see :class:`~railgraph.export.table_parts.Made`), unless it is ready: its rows
+    shared out to parts, and their shares the cache holds."""
+    kept = catalogue.kept_tables
+    if catalogue.inference_key is None or (kept is not None and kept.inference_key == catalogue.inference_key):
+        return
+    store = catalogue.oxstore
+    with collector.paused():
+        made = _made(catalogue, store, [_flattened(store, table) for table in TABLES])
+        shares = {part.key: made.rendered[part.key] for part in made.parts.parts if part.key in made.rendered}
+    catalogue.kept_tables = table_parts.Made(catalogue.inference_key, made.parts, shares, made.origin)
+
+
+def _made(catalogue: Catalogue, store: ox.Store, flattened: list[dict[str, table_parts.Cells]]) -> table_parts.Made:
+    """The catalogue's rows shared out to parts, and the shares of them at hand: those of the
+    last tables this process made under the same closure (only the groups of sources since
+    edited looked up in the store), else those the cache holds."""
+    grouped, digests = catalogue.source_groups, catalogue.file_digests
+    before = catalogue.kept_tables
+    if before is not None and before.inference_key != catalogue.inference_key:
+        before = None
+    parts = None
+    if before is not None:
+        parts = table_parts.parts_again(before.parts, grouped, digests, lambda subjects: _tables_of(store, subjects),
+                                        flattened)
+    if parts is None:
+        parts = table_parts.parts_of(grouped, digests, [_rows(store, table.cls) for table in TABLES], flattened)
+    if before is not None:
+        return table_parts.Made(before.inference_key, parts, before.rendered, before.origin)
+    kept = table_parts.read(catalogue.cache_dir(), _FILES)
+    return table_parts.Made(catalogue.inference_key, parts, kept, kept.origin)
+
+
 def neutralise(text: str) -> str:
     """``text`` with a single quote in front where a spreadsheet would read it as a formula."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
@@ -191,6 +227,19 @@ def _rows(store: ox.Store, cls: URIRef) -> list[str]:
     """The IRIs typed ``cls`` in the union of asserted and inferred triples, sorted."""
     typed = union_quads(store, None, _TYPE, ox.NamedNode(cls))
     return sorted({quad.subject.value for quad in typed if isinstance(quad.subject, ox.NamedNode)})
+
+
+def _tables_of(store: ox.Store, subjects: Iterable[str]) -> dict[str, list[int]]:
+    """The indexes of the tables each of ``subjects`` is a row of (typed with their classes in the
+    union of asserted and inferred triples), for those that are rows of any."""
+    index_of = {ox.NamedNode(table.cls): index for index, table in enumerate(TABLES)}
+    found: dict[str, list[int]] = {}
+    for subject in subjects:
+        indexes = {index_of.get(quad.object) for quad in union_quads(store, ox.NamedNode(subject), _TYPE)}
+        indexes.discard(None)
+        if indexes:
+            found[subject] = sorted(cast(set[int], indexes))
+    return found
 
 
 def _table_lines(store: ox.Store, index: int, columns: list[_Column], parts: list[table_parts.Part],
@@ -212,14 +261,13 @@ def _table_lines(store: ox.Store, index: int, columns: list[_Column], parts: lis
     return lines
 
 
-def _flattened(store: ox.Store, table: Table, rows: list[str]) -> dict[str, table_parts.Cells]:
-    """The values of the table's flattened predicates, read from the union, by row."""
-    members = set(rows)
+def _flattened(store: ox.Store, table: Table) -> dict[str, table_parts.Cells]:
+    """The values of the table's flattened predicates, read from the union, by subject (those of
+    the table's rows among them)."""
     found: dict[str, table_parts.Cells] = {}
     for predicate in table.flattened:
         for subject, _, value, _ in union_quads(store, None, ox.NamedNode(predicate)):
-            if isinstance(subject, ox.NamedNode) and subject.value in members \
-                    and not isinstance(value, ox.BlankNode):
+            if isinstance(subject, ox.NamedNode) and not isinstance(value, ox.BlankNode):
                 found.setdefault(subject.value, {}).setdefault((str(predicate), _code(value)), []).append(value.value)
     return found
 
