@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import URIRef
 
 from railgraph.build import build, prepare_to_rebuild
 from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
-from railgraph.export.catalog import Statistics
+from railgraph.export.catalog import Statistics, catalogue_examples
 from railgraph.settings import Settings
 
 FORMATS = ("nt", "ttl", "jsonld", "trig")
@@ -188,3 +189,22 @@ def test_what_a_watching_process_keeps_is_left_out_of_later_collections(root: Pa
         assert not any(each is parts for each in gc.get_objects()), "frozen: no generation holds it"
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("change", ["title", "first tool renamed"])
+def test_the_examples_are_kept_through_an_edit_that_does_not_touch_them(root: Path, change: str) -> None:
+    kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": "none"}))
+    kept.infer()
+    before = kept.examples
+    assert URIRef(f"{TOOL}000000") in before
+    path = tools_file(root)
+    text = path.read_text(encoding="utf-8")
+    if change == "title":
+        path.write_text(text.replace('dct:title "', 'dct:title "Edited ', 1), encoding="utf-8")
+    else:
+        path.write_text(text.replace(f"<{TOOL}000000>", f"<{TOOL}999999>"), encoding="utf-8")
+    kept.reread([path])
+    assert kept.examples == catalogue_examples(kept.oxstore)
+    assert (kept.examples is before) == (change == "title")
+    if change != "title":
+        assert URIRef(f"{TOOL}000001") in kept.examples

@@ -11,6 +11,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .atomic import Chunks
 from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements, table_parts
-from .export.catalog import Statistics
+from .export.catalog import Statistics, catalogue_examples, touches_examples
 from .export.tables import render_tables
 from .export.rdf import load_context, serialize_lines
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
@@ -144,7 +145,7 @@ class Catalogue:
         if not change.old and not change.new:
             return change
         store = self.__dict__.get("_memory_store") if not self.settings["store"] else None
-        key, counted = self.inference_key, self.asserted_counts
+        key, counted, examples = self.inference_key, self.asserted_counts, self.__dict__.get("examples")
         if store is not None:
             changed = rereading.update_store(store, change, source_graphs=self.whole_store)
         self.sources = change.sources
@@ -152,6 +153,8 @@ class Catalogue:
         if store is not None:
             if counted is not None:
                 self.asserted_counts = counted.changed(store, changed.removed, changed.added)
+            if examples is not None and not touches_examples(chain(changed.removed, changed.added)):
+                self.examples = examples
             if key is None:  # kept in no cache: nothing tells whether the closure still holds
                 store.update(f"DROP SILENT GRAPH {_INFERRED}")
             self.inference_key = self._infer_into(store, loaded=key)
@@ -160,7 +163,7 @@ class Catalogue:
     def _forget(self, *, keep_store: bool = False) -> None:
         self.inference_key = self.asserted_counts = None
         for name in ("inferred_triples", "_memory_store", "file_digests", "source_groups", "asserted", "inferred",
-                     "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store"):
+                     "dataset", "_union", "_identifiers", "_facet_index", "_concept_ids", "store", "examples"):
             if not (keep_store and name in ("_memory_store", "store")):
                 self.__dict__.pop(name, None)
 
@@ -241,6 +244,13 @@ class Catalogue:
     def inferred(self) -> Graph:
         """What OWL 2 RL adds to the asserted triples, never mixed into them (an rdflib graph)."""
         return loading.graph_of(self.inferred_triples)
+
+    @cached_property
+    def examples(self) -> list[URIRef]:
+        """The example resources of the catalogue's description (see
+        :func:`railgraph.export.catalog.catalogue_examples`): kept by :meth:`reread` where the
+        edit does not touch them (0.25 s at 100,000 tools)."""
+        return catalogue_examples(self.oxstore)
 
     @cached_property
     def source_groups(self) -> list[list[loading.Source]]:

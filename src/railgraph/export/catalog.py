@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -49,7 +49,8 @@ from .rdf import FORMATS
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
 
-__all__ = ["MEDIA_TYPES", "FileType", "Statistics", "catalogue_examples", "describe", "statistics_of"]
+__all__ = ["MEDIA_TYPES", "FileType", "Statistics", "catalogue_examples", "describe", "statistics_of",
+           "touches_examples"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -419,6 +420,13 @@ def _add_statistics(graph: Graph, subject: URIRef, stats: Statistics, *, partiti
         add((subject, VOID.propertyPartition, partition))
         add((partition, VOID.property, prop))
         add((partition, VOID.triples, Literal(triples)))
+
+
+def touches_examples(quads: Iterable[ox.Quad]) -> bool:
+    """Whether asserted triples taken out or put in may change :func:`catalogue_examples`: a
+    triple of the seed licence, or one typing a tool."""
+    seed, tool = ox.NamedNode(SEED_LICENCE), ox.NamedNode(RG.Tool)
+    return any(quad.subject == seed or (quad.predicate == _TYPE and quad.object == tool) for quad in quads)
 
 
 def catalogue_examples(store: ox.Store) -> list[URIRef]:
