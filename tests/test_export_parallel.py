@@ -72,6 +72,19 @@ def test_one_child_is_forked_beside_a_parent_that_works_meanwhile_where_two_woul
     assert parallel._forked_workers(5, alongside=True) == 0, "one core: a child would only take turns with the parent"
 
 
+def test_no_more_workers_are_forked_than_asked_for(catalogue, monkeypatch) -> None:
+    """A parent that works meanwhile and takes the jobs no child has begun (a watched rebuild)
+    may ask for one child: with two cores, two processes share them better than three."""
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel, "_memory", lambda: (2 * 2**30, 20 * 2**30))
+    jobs: dict[str, parallel.Task] = {name: (lambda c: os.getpid()) for name in ("a", "b", "c")}
+    with parallel.start(catalogue, jobs, alongside=True, most=1) as pending:
+        assert len(pending._pool._pool) == 1
+        assert set(pending.outputs().values()) <= {os.getpid(), pending._pool._pool[0].pid}
+    with parallel.start(catalogue, jobs, alongside=True) as pending:
+        assert len(pending._pool._pool) == 2
+
+
 def test_a_closed_pool_keeps_the_answers_it_gave_and_its_processes_end(catalogue) -> None:
     jobs: dict[str, parallel.Task] = {"nt": lambda c: c.export("nt"), "pid": lambda c: os.getpid()}
     with parallel.start(catalogue, jobs, workers=2) as pending:

@@ -173,12 +173,14 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
         first, second, growth = asserted, entailed, _STORE_GROWTH
         here: dict[str, parallel.Task] = {}  # what this process makes once it has validated
+        most = 2
         if catalogue.filled:  # a store kept from the last build: one set of processes, and the
             # tables made here, from what this process kept of the last ones (see prepare_tables),
             # and the examples, kept through most edits (a child would find them again: 1.1 s)
             here = {_TABLES: entailed.pop(_TABLES), _EXAMPLES: entailed.pop(_EXAMPLES)}
             first, second, growth = {**_largest_first(asserted, out), **entailed}, {}, 0.0
-        with parallel.start(catalogue, first, growth=growth, alongside=True) as dumps:
+            most = 1
+        with parallel.start(catalogue, first, growth=growth, alongside=True, most=most) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:
             # the build reads none)

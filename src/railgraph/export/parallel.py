@@ -138,7 +138,7 @@ def finish_closing() -> None:
 
 
 def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = None, *,
-          growth: float = 0.0, alongside: bool = False) -> Pending:
+          growth: float = 0.0, alongside: bool = False, most: int = 2) -> Pending:
     """Begin writing ``jobs`` in ``workers`` forked processes (one: in this process); use as a
     context manager, which stops them at its end, and call :meth:`Pending.result` (or
     :meth:`Pending.outputs`, or :meth:`Pending.output` for one job) inside it.
@@ -148,9 +148,10 @@ def start(catalogue: Catalogue, jobs: Mapping[str, Task], workers: int | None = 
     memory holds them (see :func:`_forked_workers`): ``growth`` is how much this process will
     still grow meanwhile, as a multiple of its present size (filling the store, say), and
     ``alongside`` says that it works meanwhile (inferring, validating), so that one child alone
-    still pays.
+    still pays; no more than ``most`` are forked.
     """
-    forked = (workers if workers > 1 else 0) if workers is not None else _forked_workers(len(jobs), growth, alongside)
+    forked = (workers if workers > 1 else 0) if workers is not None \
+        else _forked_workers(min(len(jobs), most), growth, alongside)
     return Pending(catalogue, jobs, forked)
 
 
