@@ -108,7 +108,7 @@ def test_a_pool_closed_without_waiting_ends_before_the_next_one_is_forked(catalo
     with parallel.start(catalogue, {"pid": lambda c: os.getpid()}, workers=2) as later:
         assert not any(_alive(pid) for pid in children), "the first workers ended before the next were forked"
         assert later.output("pid") not in children
-    later.close(wait=False)
+        later.close(wait=False)
     parallel.finish_closing()
     assert not any(map(_alive, [process.pid for process in later._pool._pool]))
 

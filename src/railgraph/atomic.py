@@ -240,7 +240,8 @@ def _start_writing_back(handle: int, start: int, size: int) -> None:
     pages of the range already on disk); where the call is missing, the flush does it all."""
     advise = getattr(os, "posix_fadvise", None)
     if advise is not None:
-        advise(handle, start, size, os.POSIX_FADV_DONTNEED)
+        with contextlib.suppress(OSError):  # advice only: the flush writes what it could not
+            advise(handle, start, size, os.POSIX_FADV_DONTNEED)
 
 
 def write_file_atomically(path: Path, data: bytes) -> None:

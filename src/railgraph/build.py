@@ -122,7 +122,9 @@ def prepare_to_rebuild(catalogue: Catalogue, formats: Sequence[str]) -> None:
     _read_ahead(catalogue, formats)
     # what the process keeps between builds (millions of objects: the pieces, the tables' parts)
     # is left out of later collections, one of which took 1.1 s of a rebuild at 100,000 tools;
-    # what the build left in cycles is collected first
+    # what was frozen last time is let go of first, so that what an edit dropped since (the
+    # rdflib graphs a build made, which sit in cycles) is collected rather than kept for ever
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
@@ -200,8 +202,8 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                     staging.discard()
                     catalogue.remember_inferred()
                     return result
-                # the asserted dumps no child has begun are written here (the largest is queued
-                # last): after an edit, validation ends seconds before they would all be written
+                # the asserted dumps no child has begun are written here (taken from the end of
+                # the queue): after an edit, validation ends seconds before they would all be written
                 outputs = {name: task(catalogue) for name, task in here.items()}
                 outputs.update({**dumps.outputs(), **more.outputs()})
                 more.close(wait=False)  # every answer is in: the workers are stopped meanwhile

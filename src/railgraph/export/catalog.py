@@ -220,7 +220,7 @@ def describe(catalogue: Catalogue, files: Mapping[str, bytes | Written], *, vers
     ``files`` maps each file's path relative to ``dist/`` to its bytes (or their size and digest,
     once written); each becomes a distribution
     downloadable at ``{base_iri}dist/{path}``. ``endpoint`` is the SPARQL endpoint, when one is served.
-    ``statistics`` are those of :func:`statistics_of`, and ``examples`` those of :func:`examples`,
+    ``statistics`` are those of :func:`statistics_of`, and ``examples`` those of :func:`catalogue_examples`,
     when they were found already.
     """
     base_iri = base_iri if base_iri.endswith("/") else base_iri + "/"

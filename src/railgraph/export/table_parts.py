@@ -127,7 +127,7 @@ def parts_again(before: Parts, grouped: pieces.Groups, digests: Mapping[URIRef, 
     """The parts :func:`parts_of` would give, made from the parts ``before`` of the same closure:
     those of the groups whose sources are the same are kept; the others' rows are found by
     ``tables_of`` (the indexes of the tables each of some subjects is a row of). None where the
-    groups no longer describe the same subjects (an entry added, removed or moved): the rows no
+    groups no longer describe the same subjects (an entry added or removed): the rows no
     source describes cannot then be told from the edited groups alone."""
     found = Parts([], {})
     made: dict[str, tuple[Part | None, frozenset[str]]] = {}
