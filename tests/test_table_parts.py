@@ -27,19 +27,24 @@ def root(generated_root: Path, tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.fixture()
-def read_from_store(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many subjects each read of cells from the store asked for."""
+def subjects_asked(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """How many subjects each call of ``module.name(store, subjects)`` asked for, from now on."""
     calls: list[int] = []
-    original = table_parts.cells_of
+    original = getattr(module, name)
 
     def counted(store, subjects):
         subjects = list(subjects)
         calls.append(len(subjects))
         return original(store, subjects)
 
-    monkeypatch.setattr(table_parts, "cells_of", counted)
+    monkeypatch.setattr(module, name, counted)
     return calls
+
+
+@pytest.fixture()
+def read_from_store(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many subjects each read of cells from the store asked for."""
+    return subjects_asked(monkeypatch, table_parts, "cells_of")
 
 
 def tables(root: Path, cache: Path | None) -> dict[str, bytes]:
@@ -146,16 +151,7 @@ def test_a_damaged_tables_file_is_made_again(root: Path, tmp_path: Path, read_fr
 @pytest.fixture()
 def looked_up(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many subjects each look-up of rows in the store asked for."""
-    calls: list[int] = []
-    original = tables_module._tables_of
-
-    def counted(store, subjects):
-        subjects = list(subjects)
-        calls.append(len(subjects))
-        return original(store, subjects)
-
-    monkeypatch.setattr(tables_module, "_tables_of", counted)
-    return calls
+    return subjects_asked(monkeypatch, tables_module, "_tables_of")
 
 
 @pytest.mark.parametrize(("old", "new"), [
@@ -190,8 +186,9 @@ def test_a_watching_process_makes_the_next_tables_from_its_last_ones(
         assert render_tables(watched) == again  # and again, from the tables just made
 
 
-def test_a_watching_process_whose_closure_changed_makes_the_tables_afresh(root: Path, tmp_path: Path,
-                                                                        looked_up: list[int]) -> None:
+def test_a_watching_process_whose_closure_changed_finds_every_row_afresh(root: Path, tmp_path: Path,
+                                                                         looked_up: list[int],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     cache_reads.keep()
     settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={})
     watched = Catalogue.load(root, settings=settings)
@@ -201,8 +198,14 @@ def test_a_watching_process_whose_closure_changed_makes_the_tables_afresh(root: 
     edit(root, "rg:developedBy <", f"rg:developedBy <{ORGANISATION}nobody-describes> , <")
     watched.reread([root / "data" / "tools" / "tool-0001.ttl"])
     assert watched.inference_key != kept.inference_key
+    for kept_file in (tmp_path / "cache").glob("pieces-csv-*.bin"):  # not read back: held in the process
+        kept_file.unlink()
+    read = subjects_asked(monkeypatch, table_parts, "cells_of")
     edited = render_tables(watched)
     assert looked_up == [], "every row found afresh"
+    # the edited file's 50 tools, and the row no source describes; the other files' shares, kept
+    # by content, are those of the last tables
+    assert read == [50, 1]
     assert edited == tables(root, None)
     assert f"\r\n{ORGANISATION}nobody-describes".encode() in edited["organisations.csv"]
 

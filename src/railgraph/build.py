@@ -177,9 +177,11 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         here: dict[str, parallel.Task] = {}  # what this process makes once it has validated
         most = 2
         if catalogue.filled:  # a store kept from the last build: one set of processes, and the
-            # tables made here, from what this process kept of the last ones (see prepare_tables),
-            # and the examples, kept through most edits (a child would find them again: 1.1 s)
-            here = {_TABLES: entailed.pop(_TABLES), _EXAMPLES: entailed.pop(_EXAMPLES)}
+            # examples made here, kept through most edits (a child would find them again: 1.1 s),
+            # and the tables, where this process kept what the last ones were made of (see prepare_tables)
+            here = {_EXAMPLES: entailed.pop(_EXAMPLES)}
+            if catalogue.kept_tables is not None:
+                here[_TABLES] = entailed.pop(_TABLES)
             first, second, growth = {**_largest_first(asserted, out), **entailed}, {}, 0.0
             most = 1
         with parallel.start(catalogue, first, growth=growth, alongside=True, most=most) as dumps:

@@ -199,21 +199,20 @@ def prepare(catalogue: Catalogue) -> None:
 
 
 def _made(catalogue: Catalogue, store: ox.Store, flattened: list[dict[str, table_parts.Cells]]) -> table_parts.Made:
-    """The catalogue's rows shared out to parts, and the shares of them at hand: those of the
-    last tables this process made under the same closure (only the groups of sources since
-    edited looked up in the store), else those the cache holds."""
+    """The catalogue's rows shared out to parts (under the same closure as the last tables this
+    process made, only the groups of sources since edited are looked up in the store), and the
+    shares of them at hand: those of the last tables (kept by content, so whatever the closure),
+    else those the cache holds."""
     grouped, digests = catalogue.source_groups, catalogue.file_digests
     before = catalogue.kept_tables
-    if before is not None and before.inference_key != catalogue.inference_key:
-        before = None
     parts = None
-    if before is not None:
+    if before is not None and before.inference_key == catalogue.inference_key:
         parts = table_parts.parts_again(before.parts, grouped, digests, lambda subjects: _tables_of(store, subjects),
                                         flattened)
     if parts is None:
         parts = table_parts.parts_of(grouped, digests, [_rows(store, table.cls) for table in TABLES], flattened)
     if before is not None:
-        return table_parts.Made(before.inference_key, parts, before.rendered, before.origin)
+        return table_parts.Made(catalogue.inference_key, parts, before.rendered, before.origin)
     kept = table_parts.read(catalogue.cache_dir(), _FILES)
     return table_parts.Made(catalogue.inference_key, parts, kept, kept.origin)
 
