@@ -268,10 +268,10 @@ def held(engine: pyrudof.Rudof) -> Graph:
 
 
 def types_read(store: ox.Store, shapes: Graph, data: Graph) -> set[tuple[Node, Node]]:
-    """The types :func:`validation_core.read` reads checking ``shapes`` on every subject of ``data``."""
+    """The types :meth:`validation_core.Reader.read` reads checking ``shapes`` on every subject of ``data``."""
     focus = {s for s in data.subjects() if isinstance(s, URIRef)}
-    return {(to_rdflib(t.subject), to_rdflib(t.object))
-            for t in validation_core.read(store, validation_core.Paths.of(shapes), focus) if t.predicate == TYPE}
+    reader = validation_core.Reader(store, validation_core.Paths.of(shapes))
+    return {(to_rdflib(t.subject), to_rdflib(t.object)) for t in reader.read(focus) if t.predicate == TYPE}
 
 
 def test_pyrudof_reads_the_types_sh_class_checks_and_no_others() -> None:
@@ -283,6 +283,20 @@ def test_pyrudof_reads_the_types_sh_class_checks_and_no_others() -> None:
     assert (URIRef(EX + "untitled"), URIRef(EX + "Thing")) in set(data.subject_objects(RDF.type))
     shapes.add((URIRef(EX + "IriShape"), SH["class"], URIRef(EX + "Thing")))  # the focus nodes' own types
     assert types_read(store, shapes, data) == set(data.subject_objects(RDF.type))
+
+
+def test_a_path_followed_backwards_reads_what_points_at_the_chunks_focus_nodes_only() -> None:
+    data = Graph().parse(data=DATA, format="turtle")
+    reader = validation_core.Reader(validation_focus.load_store(data), validation_core.Paths.of(
+        Graph().parse(data=SHAPES, format="turtle")))
+    owns = ox.NamedNode(EX + "owns")
+
+    def owned(focus: set[URIRef]) -> set[str]:
+        return {t.object.value for t in reader.read(focus) if t.predicate == owns}
+
+    assert owned({URIRef(EX + "good-one")}) == {EX + "good-one"}
+    assert owned({URIRef(EX + "Other-One"), URIRef(EX + "untitled")}) == {EX + "Other-One"}
+    assert owned({URIRef(EX + "someone")}) == set()  # it owns, nothing owns it
 
 
 def test_sh_class_on_a_path_pyrudof_is_not_given_reads_no_types_for_it() -> None:

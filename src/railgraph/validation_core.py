@@ -42,7 +42,7 @@ from rdflib.term import Node
 
 from . import validation_focus
 from .namespaces import SH
-from .store import union_quads, union_query
+from .store import QUERY_GRAPHS, union_quads, union_query
 from .terms import to_rdflib
 
 #: Core constraint parameters for which pyrudof reports what pyshacl reports.
@@ -166,7 +166,7 @@ def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.
     once (each in a thread: pyrudof lets go of the GIL while it reads and checks); the results
     come in the chunks' order."""
     focus = sorted({node for nodes in targets.values() for node in nodes})
-    paths = Paths.of(shapes)
+    reader = Reader(store, Paths.of(shapes))
     shapes_text = shapes.serialize(format="nt", encoding="utf-8")
     chunks = [focus[start:start + CHUNK] for start in range(0, len(focus), CHUNK)]
     lanes = max(1, min(ENGINES, len(chunks)))
@@ -180,7 +180,7 @@ def _validate(store: ox.Store, shapes: Graph, targets: Targets) -> list[pyrudof.
             found: dict[int, list[pyrudof.ShaclValidationEntry]] = {}
             for number in range(lane, len(chunks), lanes):
                 chunk = chunks[number]
-                ox.serialize(read(store, paths, chunk), data_file, ox.RdfFormat.N_TRIPLES)
+                ox.serialize(reader.read(chunk), data_file, ox.RdfFormat.N_TRIPLES)
                 engine.reset_data()
                 engine.read_data(str(data_file), pyrudof.RDFFormat.NTriples, reader_mode=pyrudof.ReaderMode.Strict)
                 held = set(chunk)
@@ -244,45 +244,71 @@ class Paths:
         return cls(first, own_types)
 
 
-def read(store: ox.Store, paths: Paths, focus: Iterable[URIRef]) -> set[ox.Triple]:
-    """The asserted and inferred triples of ``store`` that checking shapes with these ``paths`` on
-    ``focus`` reads: those along the paths from each focus node, the types of the values (and,
-    where a node shape checks it, of the focus nodes) that ``sh:class`` checks, and the class
-    hierarchy. Nothing else: pyrudof's time per focus node grows with the data it holds."""
-    found = {quad.triple for quad in union_quads(store, None, _SUBCLASS)}
-    typed: set[ox.NamedNode | ox.BlankNode] = set()
+class Reader:
+    """What checking shapes with some :class:`Paths` reads from the asserted and inferred
+    triples of a store, for a chunk of focus nodes at a time (see :meth:`read`).
 
-    def walk(value: ox.NamedNode | ox.BlankNode | ox.Literal, rest: tuple[ox.NamedNode, ...], checks_class: bool) -> None:
-        if isinstance(value, ox.Literal):
-            return
-        if not rest:
-            if checks_class:
-                typed.add(value)
-            return
-        for quad in union_quads(store, value, rest[0]):
-            found.add(quad.triple)
-            walk(quad.object, rest[1:], checks_class)
+    Found once for every chunk: the class hierarchy, and the triples of the predicates that
+    paths follow backwards, by their objects (at 10,000 tools, a thousand triples; looked up
+    per focus node, they were ten calls into the store each). Used by several threads at once:
+    nothing changes after it is made."""
 
-    forward = {predicate: ways for (predicate, backwards), ways in paths.first.items() if not backwards}
-    backward = {predicate: ways for (predicate, backwards), ways in paths.first.items() if backwards}
-    for node in focus:
-        subject = ox.NamedNode(str(node))
-        if paths.own_types:
-            typed.add(subject)
-        for quad in union_quads(store, subject):
-            ways = forward.get(quad.predicate)
-            if ways:
-                found.add(quad.triple)
-                for rest, checks_class in ways:
-                    walk(quad.object, rest, checks_class)
-        for predicate, ways in backward.items():
-            for quad in union_quads(store, None, predicate, subject):
-                found.add(quad.triple)
-                for rest, checks_class in ways:
-                    walk(quad.subject, rest, checks_class)
-    for value in typed:
-        found.update(quad.triple for quad in union_quads(store, value, _TYPE))
-    return found
+    def __init__(self, store: ox.Store, paths: Paths) -> None:
+        self._store = store
+        self._own_types = paths.own_types
+        # each way once: a predicate many shapes check is followed once per distinct way
+        self._forward = {predicate: tuple(dict.fromkeys(ways))
+                         for (predicate, backwards), ways in paths.first.items() if not backwards}
+        self._backward = {predicate: tuple(dict.fromkeys(ways))
+                          for (predicate, backwards), ways in paths.first.items() if backwards}
+        self._hierarchy = frozenset(quad.triple for quad in union_quads(store, None, _SUBCLASS))
+        self._pointing: dict[tuple[ox.NamedNode, object], list[ox.Quad]] = {}
+        for predicate in self._backward:
+            for quad in union_quads(store, None, predicate):
+                self._pointing.setdefault((predicate, quad.object), []).append(quad)
+
+    def read(self, focus: Iterable[URIRef]) -> set[ox.Triple]:
+        """The triples checking the shapes on ``focus`` reads: those along the paths from each
+        focus node, the types of the values (and, where a node shape checks it, of the focus
+        nodes) that ``sh:class`` checks, and the class hierarchy. Nothing else: pyrudof's time
+        per focus node grows with the data it holds."""
+        found = set(self._hierarchy)
+        typed: set[ox.NamedNode | ox.BlankNode] = set()
+        quads_for = self._store.quads_for_pattern
+        forward, pointing = self._forward.get, self._pointing.get
+
+        def walk(value: ox.NamedNode | ox.BlankNode | ox.Literal, rest: tuple[ox.NamedNode, ...],
+                 checks_class: bool) -> None:
+            if isinstance(value, ox.Literal):
+                return
+            if not rest:
+                if checks_class:
+                    typed.add(value)
+                return
+            for graph in QUERY_GRAPHS:
+                for quad in quads_for(value, rest[0], None, graph):
+                    found.add(quad.triple)
+                    walk(quad.object, rest[1:], checks_class)
+
+        for node in focus:
+            subject = ox.NamedNode(str(node))
+            if self._own_types:
+                typed.add(subject)
+            for graph in QUERY_GRAPHS:  # a loop of its own: at 100,000 tools, 60 quads a node
+                for quad in quads_for(subject, None, None, graph):
+                    ways = forward(quad.predicate)
+                    if ways:
+                        found.add(quad.triple)
+                        for rest, checks_class in ways:
+                            walk(quad.object, rest, checks_class)
+            for predicate, ways in self._backward.items():
+                for quad in pointing((predicate, subject), ()):
+                    found.add(quad.triple)
+                    for rest, checks_class in ways:
+                        walk(quad.subject, rest, checks_class)
+        for value in typed:
+            found.update(quad.triple for quad in union_quads(self._store, value, _TYPE))
+        return found
 
 
 def _steps(shapes: Graph, path: Node) -> list[URIRef]:
