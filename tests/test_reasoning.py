@@ -72,6 +72,22 @@ def test_fast_pass_equals_owlrl_on_generated_lineage(tmp_path: Path) -> None:
     assert ancestors - direct, "the transitive closure reaches past the direct links"
 
 
+def test_types_read_through_a_superproperty_or_an_equivalent_property_equal_owlrls() -> None:
+    """A subproperty with its superproperty's range or domain is read once, through the
+    superproperty; equivalent properties with one range still type their values."""
+    graph = Graph().parse(data=PREFIXES + """
+        ex:facet rdfs:range ex:Concept ; rdfs:domain ex:Entry .
+        ex:objective rdfs:subPropertyOf ex:facet ; rdfs:range ex:Concept ; rdfs:domain ex:Entry .
+        ex:same owl:equivalentProperty ex:alike . ex:same rdfs:range ex:Kind . ex:alike rdfs:range ex:Kind .
+        ex:tool ex:objective ex:fair . ex:other ex:alike ex:k . ex:third ex:same ex:j .""", format="turtle")
+    assert reasoning.supported(graph)
+    fast = set(inference.infer(graph))
+    assert fast == set(inference.infer_with_owlrl(graph))
+    ex = "http://example.org/"
+    assert {(URIRef(ex + "fair"), RDF.type, URIRef(ex + "Concept")), (URIRef(ex + "tool"), RDF.type, URIRef(ex + "Entry")),
+            (URIRef(ex + "k"), RDF.type, URIRef(ex + "Kind")), (URIRef(ex + "j"), RDF.type, URIRef(ex + "Kind"))} <= fast
+
+
 def test_unsupported_axioms_fall_back_to_owlrl() -> None:
     graph = Graph().parse(data=PREFIXES + """
         ex:p a owl:FunctionalProperty . ex:a ex:p ex:b , ex:c .""", format="turtle")
