@@ -186,6 +186,29 @@ def test_a_watching_process_makes_the_next_tables_from_its_last_ones(
         assert render_tables(watched) == again  # and again, from the tables just made
 
 
+def test_a_watching_process_keeps_the_rows_no_source_describes(root: Path, tmp_path: Path,
+                                                               read_from_store: list[int],
+                                                               looked_up: list[int]) -> None:
+    """Under the same closure, the edited file's rows are looked up again, and the rows no
+    source describes (an IRI typed by inference alone) stay a part of their own."""
+    edit(root, "rg:developedBy <", f"rg:developedBy <{ORGANISATION}nobody-describes> , <")
+    tables(root, tmp_path / "cache")  # by a build, say: the watching process reads them back from the cache
+    cache_reads.keep()
+    watched = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={}))
+    watched.infer()
+    tables_module.prepare(watched)
+    assert watched.kept_tables is not None and watched.kept_tables.parts.parts[-1].key is None
+    edit(root, 'dct:title "', 'dct:title "Edited ')
+    watched.reread([root / "data" / "tools" / "tool-0001.ttl"])
+    assert watched.inference_key == watched.kept_tables.inference_key
+    read_from_store.clear()
+    again = render_tables(watched)
+    # the edited file's 50 tools; the row no source describes is read every time, kept by nothing
+    assert (looked_up, read_from_store) == ([50], [50, 1])
+    assert again == tables(root, None)
+    assert f"\r\n{ORGANISATION}nobody-describes".encode() in again["organisations.csv"]
+
+
 def test_a_watching_process_whose_closure_changed_finds_every_row_afresh(root: Path, tmp_path: Path,
                                                                          looked_up: list[int],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
