@@ -209,6 +209,29 @@ def test_a_watching_process_keeps_the_rows_no_source_describes(root: Path, tmp_p
     assert f"\r\n{ORGANISATION}nobody-describes".encode() in again["organisations.csv"]
 
 
+def test_a_watching_process_lays_out_again_the_kept_shares_of_a_table_an_edit_adds_a_column_to(
+        root: Path, tmp_path: Path, read_from_store: list[int], looked_up: list[int]) -> None:
+    """The licences table has a part per file: an edit of one adds a column, so the shares kept
+    for the others are read from the store again and written with it."""
+    tables(root, tmp_path / "cache")  # by a build, say: the watching process reads them back from the cache
+    cache_reads.keep()
+    watched = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={}))
+    watched.infer()
+    tables_module.prepare(watched)
+    licence = root / "data" / "licences" / "rail-licence-0001.ttl"
+    text = licence.read_text(encoding="utf-8")
+    licence.write_text(text.replace("    dct:title ", '    dct:alternative "Another name"@en ;\n    dct:title ', 1),
+                       encoding="utf-8")
+    watched.reread([licence])
+    read_from_store.clear()
+    again = render_tables(watched)
+    assert looked_up == [sum(1 for line in text.splitlines() if line.startswith("<"))]  # the edited file's subjects
+    # the edited file's rows, then the one licence of each other file again, for the new column
+    assert read_from_store == [17, 1, 1, 1]
+    assert again == tables(root, None)
+    assert "alternative" in header(again["licences.csv"])
+
+
 def test_a_watching_process_whose_closure_changed_finds_every_row_afresh(root: Path, tmp_path: Path,
                                                                          looked_up: list[int],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
