@@ -63,6 +63,18 @@ def header(data: bytes) -> list[str]:
     return data.split(b"\r\n", 1)[0].decode().split(",")
 
 
+def watching(root: Path, cache: Path | None) -> Catalogue:
+    """A process that keeps its catalogue (``build --watch``) after a build wrote the tables
+    into ``cache``: loaded, inferred, and ready to make the next tables from its last ones."""
+    tables(root, cache)  # by a build, say: the watching process reads them back from the cache
+    cache_reads.keep()
+    watched = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(cache) if cache else "none"},
+                                                             environ={}))
+    watched.infer()
+    tables_module.prepare(watched)
+    return watched
+
+
 def test_tables_read_back_from_the_cache_are_the_tables_written_whole(root: Path, tmp_path: Path,
                                                                       read_from_store: list[int]) -> None:
     whole = tables(root, None)
@@ -165,13 +177,7 @@ def test_a_watching_process_makes_the_next_tables_from_its_last_ones(
         old: str, new: str, cached: bool) -> None:
     """Under the same closure, only the edited file's subjects are looked up and read from the
     store; the tables are those of a catalogue loaded afresh."""
-    cache = tmp_path / "cache" if cached else None
-    tables(root, cache)  # by a build, say: the watching process reads them back from the cache
-    cache_reads.keep()
-    settings = Settings.resolve({"cache_dir": str(cache) if cache else "none"}, environ={})
-    watched = Catalogue.load(root, settings=settings)
-    watched.infer()
-    tables_module.prepare(watched)
+    watched = watching(root, tmp_path / "cache" if cached else None)
     assert (watched.kept_tables is not None) == cached, "kept under the closure's key, which needs a cache"
     edit(root, old, new)
     watched.reread([root / "data" / "tools" / "tool-0001.ttl"])
@@ -192,11 +198,7 @@ def test_a_watching_process_keeps_the_rows_no_source_describes(root: Path, tmp_p
     """Under the same closure, the edited file's rows are looked up again, and the rows no
     source describes (an IRI typed by inference alone) stay a part of their own."""
     edit(root, "rg:developedBy <", f"rg:developedBy <{ORGANISATION}nobody-describes> , <")
-    tables(root, tmp_path / "cache")  # by a build, say: the watching process reads them back from the cache
-    cache_reads.keep()
-    watched = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={}))
-    watched.infer()
-    tables_module.prepare(watched)
+    watched = watching(root, tmp_path / "cache")
     assert watched.kept_tables is not None and watched.kept_tables.parts.parts[-1].key is None
     edit(root, 'dct:title "', 'dct:title "Edited ')
     watched.reread([root / "data" / "tools" / "tool-0001.ttl"])
@@ -213,11 +215,7 @@ def test_a_watching_process_lays_out_again_the_kept_shares_of_a_table_an_edit_ad
         root: Path, tmp_path: Path, read_from_store: list[int], looked_up: list[int]) -> None:
     """The licences table has a part per file: an edit of one adds a column, so the shares kept
     for the others are read from the store again and written with it."""
-    tables(root, tmp_path / "cache")  # by a build, say: the watching process reads them back from the cache
-    cache_reads.keep()
-    watched = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}, environ={}))
-    watched.infer()
-    tables_module.prepare(watched)
+    watched = watching(root, tmp_path / "cache")
     licence = root / "data" / "licences" / "rail-licence-0001.ttl"
     text = licence.read_text(encoding="utf-8")
     licence.write_text(text.replace("    dct:title ", '    dct:alternative "Another name"@en ;\n    dct:title ', 1),

@@ -294,7 +294,7 @@ class Reader:
             subject = ox.NamedNode(str(node))
             if self._own_types:
                 typed.add(subject)
-            for graph in QUERY_GRAPHS:  # a loop of its own: at 100,000 tools, 60 quads a node
+            for graph in QUERY_GRAPHS:  # not union_quads: its generator cost more than the loop (60 quads a node)
                 for quad in quads_for(subject, None, None, graph):
                     ways = forward(quad.predicate)
                     if ways:
