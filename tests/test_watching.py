@@ -84,6 +84,25 @@ def test_the_rebuilder_reads_sources_again_loads_anew_for_shapes_and_reports_err
     assert len(built) == 2 and said == [f"not built: {tmp_path / 'data' / 'a.ttl'}:3:1: invalid Turtle"]
 
 
+def test_a_file_edited_during_the_first_build_is_built_after_it(tmp_path: Path) -> None:
+    """The watch starts from the files as the first load found them, not as they are once the
+    first build (minutes at scale) is over and the watch begins."""
+    (tmp_path / "data").mkdir()
+    source = tmp_path / "data" / "a.ttl"
+    source.write_text("first", encoding="utf-8")
+    rebuild = Rebuilder(lambda: Catalogue(tmp_path), lambda catalogue: None, lambda message: None)
+    source.write_text("edited while the first build ran", encoding="utf-8")  # before the watch begins
+    calls: list[list[Path]] = []
+    looks = iter([False, False, True])
+    watch(rebuild.folders(), calls.append, interval=0.01, stop=lambda: next(looks), sleep=lambda seconds: None,
+          since=rebuild.loaded)
+    assert calls == [[source]]
+    calls.clear()
+    looks = iter([False, False, True])
+    watch(rebuild.folders(), calls.append, interval=0.01, stop=lambda: next(looks), sleep=lambda seconds: None)
+    assert calls == [], "by default the watch starts from the files as they are"
+
+
 @pytest.fixture()
 def root(tmp_path: Path) -> Path:
     folder = tmp_path / "root"

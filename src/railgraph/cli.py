@@ -225,7 +225,7 @@ def _build_and_watch(load: Callable[[], Any], build_once: Callable[[Any, str, fl
     folders = rebuilder.folders()
     say(f"watching {', '.join(_shown(folder) for folder in folders)} (Ctrl-C stops)")
     try:
-        watch(folders, changed, interval=interval)
+        watch(folders, changed, interval=interval, since=rebuilder.loaded)
     except KeyboardInterrupt:
         say("stopped watching")
 
