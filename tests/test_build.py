@@ -368,3 +368,33 @@ def test_a_build_from_a_kept_store_starts_the_largest_dumps_first(tmp_path: Path
     tasks = {name: (lambda c: None) for name in ("catalogue.jsonld", "fingerprints", "catalogue.ttl", "catalogue.nt")}
     assert list(build_module._largest_first(tasks, tmp_path)) == [
         "fingerprints", "catalogue.nt", "catalogue.ttl", "catalogue.jsonld"]  # the last build's sizes; none: 0
+
+
+def test_a_build_that_lets_go_of_the_sources_writes_the_same_files(generated_root: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import railgraph.build as building
+    from railgraph.catalogue import Catalogue
+    from railgraph.settings import Settings
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the sources are let go of only where the dumps are written by forked processes")
+
+    def built(name: str) -> tuple[Catalogue, dict[str, bytes]]:
+        catalogue = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": str(tmp_path / name)}))
+        out = tmp_path / name / "dist"
+        assert build(catalogue, out, ("ttl", "nt", "jsonld"), site=False).ok
+        return catalogue, {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+                           if p.is_file() and p.name != ".railgraph-build.json"}
+
+    _, kept = built("kept")
+    read_again: list[Path] = []
+    original = Catalogue._read_as
+    monkeypatch.setattr(Catalogue, "_read_as", lambda self, path, relative: read_again.append(path)
+                        or original(self, path, relative))
+    monkeypatch.setattr(building, "_RELEASE_FROM", 0)
+    released, files = built("released")
+    assert files == kept
+    assert all(source._quads is None for source in released.sources if source.digest)
+    assert read_again == []  # nothing the build did read them again

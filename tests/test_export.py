@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -333,3 +334,19 @@ def test_the_catalogue_json_ld_is_written_by_orjson_as_the_json_module_would(exp
     assert jsonld._orjson_writes_alike(document)
     assert exported["jsonld"] == (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
                                   + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("format_name", ["ttl", "rdfxml"])
+@pytest.mark.parametrize("part_bytes", [200, 1 << 26])  # a subject's lines spread over several reads, or one part
+def test_a_sorted_file_read_in_parts_is_written_as_its_lines_are(generated_root: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  format_name: str, part_bytes: int) -> None:
+    from railgraph.export import rdf
+
+    lines = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"})).export("nt", inferred=True)
+    assert b"> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" in lines
+    path = tmp_path / "inferred.nt"
+    path.write_bytes(lines)
+    monkeypatch.setattr(rdf, "PART_BYTES", part_bytes)
+    fmt = get_format(format_name)
+    assert rdf.serialize_sorted_file(path, fmt, PREFIXES) == rdf.serialize_lines(lines, fmt, PREFIXES)

@@ -278,3 +278,54 @@ def test_a_closure_read_back_keeps_its_blank_node_labels(tmp_path: Path, documen
     store = ox.Store()
     inference._load_closure(store, kept, graph)
     assert [quad.triple for quad in store] == [quad.triple for quad in ox.parse(document, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def test_a_dump_streamed_into_the_cache_is_named_by_what_it_holds(tmp_path: Path) -> None:
+    import stat
+
+    document = b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"
+    kept = inference.kept_dump(tmp_path, "k" * 32, ".nt", lambda: pytest.fail("made in memory"),
+                               lambda stream: stream.write(document))
+    assert kept.path is not None and kept.path.read_bytes() == document and kept.data is None
+    assert kept.written.size == len(document) and kept.path.name.endswith(f"-{kept.written.sha256}.nt")
+    assert inference._found(tmp_path, "k" * 32, ".nt") == inference._check(kept.path, ".nt")
+    opened = tmp_path / "opened"
+    opened.write_bytes(b"")
+    assert stat.S_IMODE(kept.path.stat().st_mode) == stat.S_IMODE(opened.stat().st_mode)  # a build links it
+
+
+def test_a_dump_that_cannot_be_streamed_into_the_cache_is_made_in_memory(tmp_path: Path) -> None:
+    document = b"<https://example.org/s> <https://example.org/p> <https://example.org/o> .\n"
+
+    def full_disk(stream) -> None:
+        stream.write(document[:10])
+        raise OSError(28, "No space left on device")
+
+    kept = inference.kept_dump(tmp_path, "k" * 32, ".nt", lambda: document, full_disk)
+    assert kept.read() == document
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no half-written file
+
+
+def test_a_sorting_folder_left_by_a_killed_writer_is_removed_by_a_later_write(tmp_path: Path) -> None:
+    import os
+    import time
+
+    abandoned = tmp_path / ".inferred-sorting-abandoned"
+    abandoned.mkdir()
+    (abandoned / "closure.nt").write_bytes(b"<a> <b> <c> .\n")
+    hours_ago = time.time() - 2 * inference._ABANDONED_AFTER
+    os.utime(abandoned, (hours_ago, hours_ago))
+    inference._remember(tmp_path / "inferred-k.nq", lambda stream: stream.write(b""))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inferred-k.nq"]
+
+
+def test_the_closure_written_to_a_stream_is_its_sorted_dump(generated_root: Path, tmp_path: Path) -> None:
+    import io
+
+    catalogue = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"}))
+    store = catalogue.oxstore
+    graph = ox.NamedNode(str(inference.INFERRED_GRAPH))
+    written = io.BytesIO()
+    inference.write_closure(store, graph, written, tmp_path)
+    assert written.getvalue() == inference.closure_dump(store, graph)
+    assert list(tmp_path.iterdir()) == []

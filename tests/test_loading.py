@@ -263,3 +263,47 @@ def test_a_symbolic_link_is_named_where_it_is(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "link.ttl").symlink_to(target)
     assert loading.relative_name(folder / "link.ttl", tmp_path / "root", folder) == "data/link.ttl"
+
+
+_LICENCE = "bigcode-openrail-m-license-agreement.ttl"
+
+
+def _copied_catalogue(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "root"
+    for folder in ("ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "data").mkdir()
+    shutil.copy(ROOT / "data" / "licences" / _LICENCE, root / "data" / _LICENCE)
+    return root
+
+
+def test_released_statements_are_read_again_from_the_file_when_asked_for(tmp_path: Path) -> None:
+    from railgraph.catalogue import Catalogue
+
+    catalogue = Catalogue.load(_copied_catalogue(tmp_path))
+    (source,) = [s for s in catalogue.sources if s.path.name == _LICENCE]
+    quads, subjects = source.quads, source.subjects
+    catalogue.release_sources()
+    assert source._quads is None and source.subjects == subjects
+    assert source.quads == quads  # blank nodes labelled as they were
+
+
+def test_a_released_source_whose_file_changed_is_refused(tmp_path: Path) -> None:
+    from railgraph.catalogue import Catalogue
+
+    root = _copied_catalogue(tmp_path)
+    catalogue = Catalogue.load(root)
+    catalogue.release_sources()
+    (source,) = [s for s in catalogue.sources if s.path.name == _LICENCE]
+    source.path.write_text(source.path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        _ = source.quads
+    assert raised.value.path == source.path and "changed" in str(raised.value)
+
+
+def test_a_source_not_read_from_a_file_cannot_be_released() -> None:
+    source = loading.Source(Path("made.ttl"), graph_iri_for("made.ttl"), ())
+    with pytest.raises(ValueError, match="not read from its file"):
+        source.release(lambda: source)

@@ -277,7 +277,7 @@ def write_through(path: Path, write: Callable[[BinaryIO], object], *, durable: b
             if durable:
                 stream.flush()
                 os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
+        with_usual_mode(temporary)
         os.replace(temporary, path)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -323,6 +323,12 @@ def _replaceable(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     return (folder / MARKER).is_file() or not any(folder.iterdir())
+
+
+def with_usual_mode(path: Path | str) -> None:
+    """Give a file made by :func:`tempfile.mkstemp` (readable by its owner alone) the mode a
+    file made by ``open`` would have."""
+    os.chmod(path, 0o666 & ~_umask())
 
 
 def _umask() -> int:

@@ -54,6 +54,11 @@ _FINGERPRINTS = "fingerprints"
 _INFERRED_DUMPS, _TABLES = "inferred", "csv"
 #: The formats of the inferred graph's dumps.
 _INFERRED_FORMATS = ("nt", "ttl")
+#: Statements from which a build lets go of the sources' once the store holds them and the
+#: processes writing the asserted dumps are forked (see :meth:`Catalogue.release_sources`):
+#: 1.4 GB at 100,000 tools (3.3 million). Below, they hold little, and an asserted dump this
+#: process takes over from the children would read the files again.
+_RELEASE_FROM = 500_000
 #: The graph formats :func:`~railgraph.export.rdf.serialize_lines` writes from sorted N-Triples
 #: (Turtle is assembled from pieces, see :mod:`railgraph.export.pieces`): with N-Triples chosen,
 #: one job writes ``catalogue.nt`` and makes them from its lines.
@@ -101,7 +106,7 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     if reuse:
         cache_reads.keep()
     try:
-        return _build(catalogue, out, formats, site=site, step=step, key=key)
+        return _build(catalogue, out, formats, site=site, step=step, key=key, reuse=reuse)
     finally:
         if not reuse:
             catalogue.forget_partial_store(keep)
@@ -146,7 +151,7 @@ def _read_ahead(catalogue: Catalogue, formats: Sequence[str]) -> None:
 
 
 def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: bool, step: Step,
-           key: str | None) -> BuildResult:
+           key: str | None, reuse: bool) -> BuildResult:
     chosen = sorted((get_format(name) for name in formats), key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
     # the asserted dumps need only the sources: they are written while the store is filled and
     # closed; what reads the store is written while the catalogue is validated
@@ -187,8 +192,11 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         with parallel.start(catalogue, first, growth=growth, alongside=True, most=most) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:
-            # the build reads none)
-            catalogue.infer(remember=False, source_graphs=False)
+            # the build reads none); where the children hold their own copy of the sources and
+            # no later build reuses them, their statements are let go of once the store holds them
+            release = dumps.forked and not reuse and not catalogue.filled \
+                and sum(len(source.quads) for source in catalogue.sources) >= _RELEASE_FROM
+            catalogue.infer(remember=False, source_graphs=False, release=release)
             if dumps.forked and dumps.finished():  # their answers are kept; the memory they held is
                 dumps.close()  # freed for the later exports' processes
             with parallel.start(catalogue, second, growth=_VALIDATION_GROWTH, alongside=True) as more:

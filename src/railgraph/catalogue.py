@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -22,13 +22,13 @@ from rdflib.term import Node
 
 from . import (collector, facets, guard, inference, licensing, loading, rereading, store_graph, validation,
                validation_cache)
-from .atomic import Chunks
+from .atomic import Chunks, write_sliced
 from .checked_sources import CheckedSources
 from .errors import InputError, RailgraphError, UsageError
 from .export import framed, get_format, jsonld, pieces, serialize, serialize_statements, table_parts
 from .export.catalog import Statistics, catalogue_examples, touches_examples
 from .export.tables import render_tables
-from .export.rdf import load_context, serialize_lines
+from .export.rdf import load_context, serialize_lines, serialize_sorted_file
 from .namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF, RG, SH, SKOS, VOCAB
 from .queries import NamedQuery, QueryLibrary
 from .rdf_input import ContextAllowList
@@ -72,6 +72,7 @@ class Catalogue:
         self.inference_key: str | None = None
         self._remember_closure = True
         self._source_graphs = True
+        self._release_sources = False
         #: Whether the store in memory, once made, holds a graph per source (see :meth:`infer`).
         self.whole_store = True
         #: The VoID counts of the asserted triples in the store, where a build counted them
@@ -123,7 +124,11 @@ class Catalogue:
 
     def _read(self, path: Path, folder: Path) -> loading.Source:
         """The source file at ``path``, found in ``folder``, checked as loading checks it."""
-        return loading.read_source(path, loading.relative_name(path, self.root, folder),
+        return self._read_as(path, loading.relative_name(path, self.root, folder))
+
+    def _read_as(self, path: Path, relative: str) -> loading.Source:
+        """The source file at ``path``, named ``relative``, checked as loading checks it."""
+        return loading.read_source(path, relative,
                                    max_bytes=self.settings["max_file_bytes"],
                                    max_literal_chars=self.settings["max_literal_chars"],
                                    contexts=ContextAllowList(self.root, tuple(self.settings["allowed_contexts"])))
@@ -180,29 +185,51 @@ class Catalogue:
         if self._source_graphs:
             store.bulk_extend(self._source_quads())
         store.bulk_extend(quad for source in self.sources for quad in source.quads)  # one call: 30% faster
-        self.inference_key = self._infer_into(store, remember=self._remember_closure, loaded=loaded)
+        self.inference_key = self._infer_into(store, remember=self._remember_closure, loaded=loaded,
+                                              release=self._release_sources)
         return store
 
-    def _infer_into(self, store: ox.Store, *, remember: bool = False, loaded: str | None = None) -> str | None:
+    def _infer_into(self, store: ox.Store, *, remember: bool = False, loaded: str | None = None,
+                    release: bool = False) -> str | None:
         """Infer into the inferred graph of ``store``, whose default graph holds the sources (see
-        :func:`railgraph.inference.infer_cached`; ``loaded``: the key of the closure it holds)."""
+        :func:`railgraph.inference.infer_cached`; ``loaded``: the key of the closure it holds),
+        with ``release`` letting go of the sources' statements first (see :meth:`release_sources`)."""
         ordered = sorted(self.sources, key=lambda source: str(source.graph_iri))
-        return inference.infer_cached(store, _INFERRED, [source.quads for source in ordered], self.cache_dir(),
-                                      remember=remember, loaded=loaded)
+        key = inference.infer_cached(store, _INFERRED, [source.quads for source in ordered], self.cache_dir(),
+                                     remember=remember, loaded=loaded, keyed=self.release_sources if release else None)
+        if release:
+            collector.give_back()  # what inference made on the way
+        return key
 
-    def infer(self, *, remember: bool = True, source_graphs: bool = True) -> None:
+    def release_sources(self) -> None:
+        """Let go of the statements of the sources read from files (their subjects are kept): a
+        source reads its file again where they are asked for (see :meth:`loading.Source.release`).
+        For a process that has filled its store and forked what reads them (a build): 1.4 GB at
+        100,000 tools, which the processes it forks next no longer count."""
+        for source in self.sources:
+            if source.digest:
+                relative = str(source.graph_iri)[len(str(GRAPH)):]
+                source.release(lambda path=source.path, relative=relative: self._read_as(path, relative))
+        inference.forget_source_digests()  # they hold the statements too
+        collector.give_back()
+
+    def infer(self, *, remember: bool = True, source_graphs: bool = True, release: bool = False) -> None:
         """Fill the query store and infer (reading the inferred graph from the cache where it is
         there). With ``remember`` false, a closure inferred afresh is not yet written to the
         cache: :meth:`remember_inferred` does that, in another process say, off the build's
         longest chain. With ``source_graphs`` false, an in-memory store holds no graph per source,
         only their union (a build reads nothing else; a store kept on disk always holds them):
-        :meth:`forget_partial_store` lets go of it once it has served."""
+        :meth:`forget_partial_store` lets go of it once it has served. With ``release``, a store
+        filled now lets go of the sources' statements once it holds them (see
+        :meth:`release_sources`)."""
         self._remember_closure = remember
         self._source_graphs = source_graphs or bool(self.settings["store"])
+        self._release_sources = release
         try:
             _ = self.oxstore
         finally:
             self._remember_closure = self._source_graphs = True
+            self._release_sources = False
 
     def forget_partial_store(self, keep: Callable[[object], object] | None = None) -> None:
         """Let go of a store made without the sources' graphs (see :meth:`infer`), and of what was
@@ -293,8 +320,8 @@ class Catalogue:
         parts: list[validation_cache.Lines] = []
         for source in self.sources:
             key = hashlib.sha256(f"{__version__}\0{source.graph_iri}\0".encode() + self.file_digests[source.graph_iri])
-            parts.append((key.hexdigest(), lambda quads=source.quads: ox.serialize(
-                (quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
+            parts.append((key.hexdigest(), lambda source=source: ox.serialize(  # the statements read when asked for
+                (quad.triple for quad in source.quads), format=ox.RdfFormat.N_TRIPLES).split(b"\n")))
         return parts
 
     def source_fingerprints(self) -> dict[str, validation_cache.Fingerprints]:
@@ -632,7 +659,20 @@ class Catalogue:
                 return serialize_lines(self.export("nt", inferred=True), fmt, PREFIXES)
             return inference.closure_dump(store, _INFERRED)
 
-        return inference.kept_dump(self.cache_dir(), self.inference_key, fmt.extension, dump)
+        cache = self.cache_dir()
+
+        def stream(out: BinaryIO) -> None:  # into the cache, the sorted lines never all in memory
+            assert cache is not None
+            if fmt.name == "nt":
+                inference.write_closure(store, _INFERRED, out, cache)
+                return
+            closure = self.inferred_dump("nt")
+            if closure.path is None:
+                write_sliced(out, dump())
+            else:
+                write_sliced(out, serialize_sorted_file(closure.path, fmt, PREFIXES))
+
+        return inference.kept_dump(cache, self.inference_key, fmt.extension, dump, stream)
 
     def _named_quads(self) -> Iterator[ox.Quad]:
         """Each source's triples in its named graph, then the inferred graph's (from the sources,

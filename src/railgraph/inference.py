@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -28,9 +30,10 @@ from rdflib.term import Node
 from . import reasoning
 from ._version import __version__
 from . import cache_reads
-from .atomic import Written, keep_newest, newest_first, write_sliced, write_through
+from .atomic import Digesting, Written, keep_newest, newest_first, with_usual_mode, write_sliced, write_through
 from .errors import InputError
 from .export.rdf import sorted_lines
+from .external_sort import write_sorted
 from .loading import graph_of, new_graph
 from .namespaces import INFERRED_GRAPH, OWL, RDF, RDFS
 from .terms import to_oxigraph, to_rdflib
@@ -152,7 +155,8 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
 
 
 def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Sequence[ox.Quad]],
-                 cache_dir: Path | None, *, remember: bool = True, loaded: str | None = None) -> str | None:
+                 cache_dir: Path | None, *, remember: bool = True, loaded: str | None = None,
+                 keyed: Callable[[], object] | None = None) -> str | None:
     """:func:`infer_into`, remembered on disk under the :func:`input_key` of ``sources``; returns
     the key the closure is kept under (None without a cache), for :func:`cached_dump`.
 
@@ -164,15 +168,23 @@ def infer_cached(store: ox.Store, graph: ox.NamedNode, sources: Sequence[Sequenc
     the SHA-256 of what it holds: one that matches it was written from a store's triples, and is
     read back without checking each IRI again. With ``remember`` false, a closure inferred
     afresh is left for :func:`remember_closure` to write. ``loaded``: the key of the closure
-    ``graph`` holds already (see :class:`Prefetch`); another closure is dropped.
+    ``graph`` holds already (see :class:`Prefetch`); another closure is dropped. ``keyed`` is
+    called once ``sources`` are read (the key made), before the closure is read or inferred: it
+    may let go of them.
     """
     if cache_dir is None:
+        del sources
+        if keyed is not None:
+            keyed()
         infer_into(store, graph)
         return None
     for earlier in cache_dir.glob("inferred-*.nq"):  # closures kept as N-Quads by earlier versions
         earlier.unlink(missing_ok=True)
     key = hashlib.sha256(f"{owlrl.__version__}\n{__version__}\n{graph}\n{input_key(store, sources)}".encode())
     name = key.hexdigest()[:32]
+    del sources  # what the caller handed over is let go of with it
+    if keyed is not None:
+        keyed()
     if loaded == name:
         _touch(cache_dir, name)
         return name
@@ -244,13 +256,24 @@ class Prefetch:
 def remember_closure(store: ox.Store, graph: ox.NamedNode, cache_dir: Path, key: str) -> None:
     """Write the inferred ``graph`` of ``store`` to the cache under ``key`` (see
     :func:`infer_cached`), unless it is there already."""
-    kept_dump(cache_dir, key, ".nt", lambda: closure_dump(store, graph))
+    kept_dump(cache_dir, key, ".nt", lambda: closure_dump(store, graph),
+              lambda stream: write_closure(store, graph, stream, cache_dir))
 
 
 def closure_dump(store: ox.Store, graph: ox.NamedNode) -> bytes:
     """The triples of ``graph`` as N-Triples, each line once, sorted (``inferred.nt``): from the
     store's own dump, no triple made a Python object."""
     return sorted_lines(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph), distinct=True)
+
+
+def write_closure(store: ox.Store, graph: ox.NamedNode, stream: BinaryIO, folder: Path) -> None:
+    """:func:`closure_dump`'s bytes written to ``stream``, with a bounded part of them in memory:
+    the store dumps the graph into a temporary file in ``folder``, whose lines are sorted there
+    (see :mod:`railgraph.external_sort`). At 100,000 tools, sorting in memory took 1.6 GB."""
+    with tempfile.TemporaryDirectory(prefix=".inferred-sorting-", dir=folder) as temporary:
+        dumped = Path(temporary) / "closure.nt"
+        store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        write_sorted(dumped, stream, distinct=True)
 
 
 def closure_lines(cache_dir: Path, key: str) -> list[bytes] | None:
@@ -292,14 +315,20 @@ def cached_dump(cache_dir: Path | None, key: str | None, extension: str, dump: C
     return kept_dump(cache_dir, key, extension, dump).read()
 
 
-def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Callable[[], bytes]) -> KeptDump:
+def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Callable[[], bytes],
+              stream: Callable[[BinaryIO], object] | None = None) -> KeptDump:
     """:func:`cached_dump` as a file of the cache, named by the closure's key and the SHA-256 of
     what it holds, for a build to link rather than copy. A file found is checked against that
-    digest without being read into memory; one missing or damaged is made again."""
+    digest without being read into memory; one missing or damaged is made again: by ``stream``,
+    where it is given, written to the cache's file as it is made (``dump`` is called where the
+    cache cannot be written)."""
     if cache_dir is not None and key is not None:
         found = _found(cache_dir, key, extension)
         if found is not None:
             return found
+        streamed = _streamed(cache_dir, key, extension, stream) if stream is not None else None
+        if streamed is not None:
+            return streamed
     body = dump()
     written = Written.of(body)
     if cache_dir is None or key is None:
@@ -307,6 +336,36 @@ def kept_dump(cache_dir: Path | None, key: str | None, extension: str, dump: Cal
     path = cache_dir / f"inferred-{key}-{written.sha256}{extension}"
     _remember(path, lambda stream: write_sliced(stream, body))
     return KeptDump(path if path.exists() else None, written, body)
+
+
+def _streamed(cache_dir: Path, key: str, extension: str, stream: Callable[[BinaryIO], object]) -> KeptDump | None:
+    """The dump ``stream`` writes, written into a temporary file of the cache, then named as
+    :func:`kept_dump` names it (None where the cache cannot be written)."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".inferred-{key}-", suffix=extension, dir=cache_dir)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(handle, "wb") as file:
+            digesting = Digesting(file)
+            stream(digesting)  # type: ignore[arg-type]
+        written = Written(os.path.getsize(temporary), digesting.digest.hexdigest())
+        path = cache_dir / f"inferred-{key}-{written.sha256}{extension}"
+        with_usual_mode(temporary)  # a build links it as its own file
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        return None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    try:
+        keep_newest(cache_dir, f"inferred-*{extension}", keep=8)
+        _remove_abandoned(cache_dir)
+    except OSError:
+        pass
+    return KeptDump(path, written)
 
 
 #: How the SHA-256 in the name of a file :func:`kept_dump` writes is matched.
@@ -394,7 +453,10 @@ def _remove_abandoned(cache_dir: Path) -> None:
     for temporary in [*cache_dir.glob(".inferred-*"), *cache_dir.glob(".schema-*")]:  # see write_through
         try:
             if temporary.stat().st_mtime < limit:
-                temporary.unlink()
+                if temporary.is_dir():  # see write_closure
+                    shutil.rmtree(temporary)
+                else:
+                    temporary.unlink()
         except OSError:
             pass  # removed meanwhile by another process
 
@@ -441,4 +503,11 @@ def input_key(store: ox.Store, sources: Sequence[Sequence[ox.Quad]]) -> str:
 #: The digest of each source's quads :func:`input_key` made last, by what inference reads and the
 #: quads' identity (see there).
 _SOURCE_DIGESTS: dict[str, dict[int, tuple[Sequence[ox.Quad], bytes]]] = {}
+
+
+def forget_source_digests() -> None:
+    """Let go of the sources' digests :func:`input_key` remembers, and of the quads kept with
+    them (the next key digests every source)."""
+    global _SOURCE_DIGESTS
+    _SOURCE_DIGESTS = {}
 

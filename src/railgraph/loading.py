@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
@@ -57,18 +57,20 @@ class Source:
     """One parsed source file and the named graph that holds it.
 
     Its statements are kept as pyoxigraph quads in the default graph, as the parser gave them
-    (what the store is filled with); :attr:`graph`, the same triples in rdflib, is made only when
-    something asks for it.
+    (what the store is filled with), until :meth:`release` lets go of them; :attr:`graph`, the
+    same triples in rdflib, is made only when something asks for it.
     """
 
     path: Path
     graph_iri: URIRef
-    quads: tuple[ox.Quad, ...]
+    _quads: tuple[ox.Quad, ...] | None
     prefixes: dict[str, str] = field(default_factory=dict)
     #: The SHA-256 of the bytes read (empty where the source was not read from its file).
     digest: bytes = b""
     #: Whether its triples may name a blank node (false where reading found none).
     blank_nodes: bool = True
+    #: Reads the file again, once :meth:`release` let go of the statements.
+    _read_again: Callable[[], Source] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph, digest: bytes = b"") -> Source:
@@ -77,6 +79,30 @@ class Source:
                                             for s, p, o in graph), digest=digest)
         source.__dict__["graph"] = graph
         return source
+
+    @property
+    def quads(self) -> tuple[ox.Quad, ...]:
+        """The source's statements; once :meth:`release` let go of them, read again from the file
+        when asked for, which must still hold the bytes first read (else an :class:`InputError`)."""
+        if self._quads is None:
+            assert self._read_again is not None
+            again = self._read_again()
+            if again.digest != self.digest:
+                raise InputError("the file changed while railgraph was using what it read from it",
+                                 path=self.path, hint="run the command again once the file is saved")
+            object.__setattr__(self, "_quads", again.quads)
+        assert self._quads is not None
+        return self._quads
+
+    def release(self, read_again: Callable[[], Source]) -> None:
+        """Let go of the statements (the subjects are kept): ``read_again`` reads the file again
+        when they are asked for. Only for a source read from its file (with a digest)."""
+        if not self.digest:
+            raise ValueError(f"{self.path} was not read from its file: its statements cannot be read again")
+        _ = self.subjects
+        self.__dict__.pop("graph", None)
+        object.__setattr__(self, "_read_again", read_again)
+        object.__setattr__(self, "_quads", None)
 
     @cached_property
     def graph(self) -> Graph:

@@ -6,11 +6,11 @@ does it where that port cannot. The framed JSON-LD view is made in :mod:`.framed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
@@ -144,6 +144,48 @@ def serialize_lines(document: bytes, fmt: Format, prefixes: Mapping[str, str] | 
                             format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
 
     return write(dict(sorted((prefixes or {}).items()))) if fmt.name == "rdfxml" else _with_prefixes(write, prefixes)
+
+
+def serialize_sorted_file(path: Path, fmt: Format, prefixes: Mapping[str, str] | None = None) -> bytes:
+    """:func:`serialize_lines` of the N-Triples file at ``path``, whose lines are sorted and
+    distinct already (as :func:`sorted_lines` leaves them), read a part at a time: no more than a
+    part's lines are held at once (at 100,000 tools, the closure's lines took 0.9 GB)."""
+    if fmt.name not in ("ttl", "rdfxml"):
+        raise UsageError(f"{fmt.name} is not a graph format written from a sorted file",
+                         hint="choose one of ttl, rdfxml")
+
+    def statements() -> Iterator[ox.Triple]:
+        with path.open("rb") as reading:
+            for part in _subject_parts(reading):
+                yield from ox.parse(_by_subject([line[:-1] for line in part]), format=ox.RdfFormat.N_TRIPLES)
+
+    def write(chosen: dict[str, str]) -> bytes:
+        return ox.serialize(statements(), format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
+
+    return write(dict(sorted((prefixes or {}).items()))) if fmt.name == "rdfxml" else _with_prefixes(write, prefixes)
+
+
+#: The bytes of lines :func:`serialize_sorted_file` reads at once, about.
+PART_BYTES = 64 << 20
+
+
+def _subject_parts(reading: BinaryIO) -> Iterator[list[bytes]]:
+    """The lines of a sorted N-Triples file (each ending in a line feed), about
+    :data:`PART_BYTES` at a time, a subject's lines never split between two parts (sorted, they
+    lie together: each begins with its subject and a space)."""
+    carried: list[bytes] = []
+    while read := reading.readlines(PART_BYTES):
+        lines = carried + read if carried else read
+        subject = lines[-1][:lines[-1].index(b" ") + 1]
+        cut = len(lines)
+        while cut and lines[cut - 1].startswith(subject):
+            cut -= 1
+        carried = lines[cut:]  # the last subject's, whose lines may go on in the next read
+        if cut:
+            del lines[cut:]
+            yield lines
+    if carried:
+        yield carried
 
 
 def by_subject(document: bytes) -> bytes:
