@@ -381,20 +381,60 @@ def test_a_build_that_lets_go_of_the_sources_writes_the_same_files(generated_roo
     if (os.cpu_count() or 1) < 2:
         pytest.skip("the sources are let go of only where the dumps are written by forked processes")
 
-    def built(name: str) -> tuple[Catalogue, dict[str, bytes]]:
+    def built(name: str, formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), *, site: bool = False,
+              release: bool = True) -> tuple[Catalogue, dict[str, bytes]]:
         catalogue = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": str(tmp_path / name)}))
         out = tmp_path / name / "dist"
-        assert build(catalogue, out, ("ttl", "nt", "jsonld"), site=False).ok
+        assert build(catalogue, out, formats, site=site, release=release).ok
         return catalogue, {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
                            if p.is_file() and p.name != ".railgraph-build.json"}
 
-    _, kept = built("kept")
-    read_again: list[Path] = []
+    _, kept = built("kept", release=False)
+    read_again = tmp_path / "read-again"  # a file: forked processes append to it too
     original = Catalogue._read_as
-    monkeypatch.setattr(Catalogue, "_read_as", lambda self, path, relative: read_again.append(path)
-                        or original(self, path, relative))
+
+    def reading(self: Catalogue, path: Path, relative: str):  # type: ignore[no-untyped-def]
+        with read_again.open("a", encoding="utf-8") as log:
+            log.write(f"{path}\n")
+        return original(self, path, relative)
+
+    monkeypatch.setattr(Catalogue, "_read_as", reading)
     monkeypatch.setattr(building, "_RELEASE_FROM", 0)
     released, files = built("released")
     assert files == kept
     assert all(source._quads is None for source in released.sources if source.digest)
-    assert read_again == []  # nothing the build did read them again
+    assert not read_again.exists()  # nothing the build did, in any process, read them again
+    for formats, site in ((("ttl", "nt", "jsonld"), True), (("nt", "nq"), False)):  # what reads the sources later
+        kept_sources, _ = built(f"site-{site}", formats, site=site)
+        assert all(source._quads is not None for source in kept_sources.sources)
+    assert not read_again.exists()
+
+
+def test_a_build_after_a_change_of_shapes_reads_no_released_source_again(generated_root: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked process fingerprints only the sources no snapshot holds, whatever its shapes:
+    validation finds the others there too, not in the files."""
+    import os
+    import shutil
+
+    import railgraph.build as building
+    from railgraph.catalogue import Catalogue
+    from railgraph.settings import Settings
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the sources are let go of only where the dumps are written by forked processes")
+    root = tmp_path / "root"
+    shutil.copytree(generated_root, root)
+    settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")})
+    monkeypatch.setattr(building, "_RELEASE_FROM", 0)
+    assert build(Catalogue.load(root, settings=settings), tmp_path / "first", ("nt",), site=False, release=True).ok
+    shapes = root / "shapes" / "violations.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8").replace("an entry needs exactly one English title",
+                                                                 "an entry needs one English title", 1),
+                      encoding="utf-8")
+    read_again: list[Path] = []
+    original = Catalogue._read_as
+    monkeypatch.setattr(Catalogue, "_read_as", lambda self, path, relative: read_again.append(path)
+                        or original(self, path, relative))
+    assert build(Catalogue.load(root, settings=settings), tmp_path / "second", ("nt",), site=False, release=True).ok
+    assert read_again == []

@@ -194,6 +194,16 @@ def test_the_parent_runs_the_jobs_no_child_has_begun_while_the_children_finish_t
         assert pending.outputs() == {"a": "done", "b": "done", "last": os.getpid()}
 
 
+def test_told_not_to_take_jobs_the_parent_waits_for_the_children_to_run_them(catalogue) -> None:
+    def pid(catalogue) -> int:
+        time.sleep(0.3)  # each child busy while the parent asks for the answers
+        return os.getpid()
+
+    with parallel.start(catalogue, {"a": pid, "b": pid, "c": pid}, workers=2) as pending:
+        answers = pending.outputs(take=False)
+    assert os.getpid() not in answers.values()
+
+
 def _until(condition: Callable[[], bool], seconds: float = 30) -> bool:
     """Whether ``condition`` came true within ``seconds`` (looked at every 10 ms)."""
     deadline = time.monotonic() + seconds

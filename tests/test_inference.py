@@ -329,3 +329,22 @@ def test_the_closure_written_to_a_stream_is_its_sorted_dump(generated_root: Path
     inference.write_closure(store, graph, written, tmp_path)
     assert written.getvalue() == inference.closure_dump(store, graph)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_what_a_killed_writer_left_is_removed_by_the_next_closure_written(generated_root: Path, tmp_path: Path) -> None:
+    import io
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    left = [tmp_path / f".inferred-sorting-pid{ended}-x", tmp_path / f".inferred-{'k' * 32}-pid{ended}-y.nt"]
+    alive = tmp_path / f".inferred-sorting-pid{os.getpid()}-z"  # a writer at work
+    for folder in (left[0], alive):
+        folder.mkdir()
+        (folder / "closure.nt").write_bytes(b"<a> <b> <c> .\n")
+    left[1].write_bytes(b"<a> <b> <c> .\n")
+    catalogue = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": "none"}))
+    graph = ox.NamedNode(str(inference.INFERRED_GRAPH))
+    inference.write_closure(catalogue.oxstore, graph, io.BytesIO(), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]

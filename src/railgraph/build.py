@@ -85,7 +85,8 @@ class BuildResult:
 
 def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORMATS, *,
           site: bool = True, step: Step = lambda name: None, key: str | None = None,
-          keep: Callable[[object], object] | None = None, reuse: bool = False) -> BuildResult:
+          keep: Callable[[object], object] | None = None, reuse: bool = False,
+          release: bool = False) -> BuildResult:
     """Infer, validate and, when the catalogue conforms, write every export into ``out``.
 
     ``out`` receives ``catalogue.*`` (one file per format), ``inferred.ttl``/``.nt``, ``csv/``
@@ -101,12 +102,16 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
     takes seconds). With ``reuse``, it is kept for the next build instead, which
     :meth:`Catalogue.reread` brings up to date (``railgraph build --watch``), and so is what the
     build reads back from the cache (see :mod:`railgraph.cache_reads`); :func:`prepare_to_rebuild`
-    reads ahead what the next build's exports read.
+    reads ahead what the next build's exports read. With ``release`` (a caller that asks nothing
+    more of the catalogue's sources: a command that exits next), a large build without a site
+    or exports read from the sources once the store is filled lets go of the sources'
+    statements while it infers (see :data:`_RELEASE_FROM`); they are read from the files again
+    where they are asked for.
     """
     if reuse:
         cache_reads.keep()
     try:
-        return _build(catalogue, out, formats, site=site, step=step, key=key, reuse=reuse)
+        return _build(catalogue, out, formats, site=site, step=step, key=key, release=release and not reuse)
     finally:
         if not reuse:
             catalogue.forget_partial_store(keep)
@@ -151,7 +156,7 @@ def _read_ahead(catalogue: Catalogue, formats: Sequence[str]) -> None:
 
 
 def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: bool, step: Step,
-           key: str | None, reuse: bool) -> BuildResult:
+           key: str | None, release: bool) -> BuildResult:
     chosen = sorted((get_format(name) for name in formats), key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
     # the asserted dumps need only the sources: they are written while the store is filled and
     # closed; what reads the store is written while the catalogue is validated
@@ -192,9 +197,10 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         with parallel.start(catalogue, first, growth=growth, alongside=True, most=most) as dumps:
             step("infer" + (f"; export {', '.join(fmt.name for fmt in early)}" if early else ""))
             # the sources' union in the query store, with what it entails (no graph per source:
-            # the build reads none); where the children hold their own copy of the sources and
-            # no later build reuses them, their statements are let go of once the store holds them
-            release = dumps.forked and not reuse and not catalogue.filled \
+            # the build reads none); their statements are let go of once the store holds them
+            # where the children hold their own copy and nothing made later reads them (the site,
+            # the dataset dumps and the framed view do)
+            release = release and dumps.forked and not site and not later and not catalogue.filled \
                 and sum(len(source.quads) for source in catalogue.sources) >= _RELEASE_FROM
             catalogue.infer(remember=False, source_graphs=False, release=release)
             if dumps.forked and dumps.finished():  # their answers are kept; the memory they held is
@@ -215,7 +221,9 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
                 # the asserted dumps no child has begun are written here (taken from the end of
                 # the queue): after an edit, validation ends seconds before they would all be written
                 outputs = {name: task(catalogue) for name, task in here.items()}
-                outputs.update({**dumps.outputs(), **more.outputs()})
+                # (where the sources were let go of, the children write every asserted dump:
+                # here, one would read the files again)
+                outputs.update({**dumps.outputs(take=not release), **more.outputs()})
                 more.close(wait=False)  # every answer is in: the workers are stopped meanwhile
                 dumps.close(wait=False)
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])

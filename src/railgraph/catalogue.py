@@ -207,9 +207,8 @@ class Catalogue:
         For a process that has filled its store and forked what reads them (a build): 1.4 GB at
         100,000 tools, which the processes it forks next no longer count."""
         for source in self.sources:
-            if source.digest:
-                relative = str(source.graph_iri)[len(str(GRAPH)):]
-                source.release(lambda path=source.path, relative=relative: self._read_as(path, relative))
+            if source.digest and source.name:
+                source.release(lambda path=source.path, name=source.name: self._read_as(path, name))
         inference.forget_source_digests()  # they hold the statements too
         collector.give_back()
 
@@ -667,8 +666,8 @@ class Catalogue:
                 inference.write_closure(store, _INFERRED, out, cache)
                 return
             closure = self.inferred_dump("nt")
-            if closure.path is None:
-                write_sliced(out, dump())
+            if closure.path is None:  # made in memory: the cache could not keep it
+                write_sliced(out, serialize_lines(closure.read(), fmt, PREFIXES))
             else:
                 write_sliced(out, serialize_sorted_file(closure.path, fmt, PREFIXES))
 

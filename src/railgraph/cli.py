@@ -135,7 +135,8 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
         with step("building"):
             return run_build(catalogue, out_dir, names, site=not no_site, key=key, step=lambda phase: stderr.print(
                 f"[dim]  {time.perf_counter() - since:5.1f} s  {phase}[/dim]"),
-                keep=_LEFT_TO_EXIT.append if _LEFT_TO_EXIT is not None and not watch else None, reuse=watch)
+                keep=_LEFT_TO_EXIT.append if _LEFT_TO_EXIT is not None and not watch else None, reuse=watch,
+                release=not watch)
 
     if watch:
         _build_and_watch(lambda: open_catalogue(root, data, infers=True, kept=False), build_once, key_now,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -270,7 +271,8 @@ def write_closure(store: ox.Store, graph: ox.NamedNode, stream: BinaryIO, folder
     """:func:`closure_dump`'s bytes written to ``stream``, with a bounded part of them in memory:
     the store dumps the graph into a temporary file in ``folder``, whose lines are sorted there
     (see :mod:`railgraph.external_sort`). At 100,000 tools, sorting in memory took 1.6 GB."""
-    with tempfile.TemporaryDirectory(prefix=".inferred-sorting-", dir=folder) as temporary:
+    _remove_abandoned(folder)  # a killed writer's (1.5 GB at 100,000 tools)
+    with tempfile.TemporaryDirectory(prefix=f".inferred-sorting-{_WRITER}{os.getpid()}-", dir=folder) as temporary:
         dumped = Path(temporary) / "closure.nt"
         store.dump(dumped, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         write_sorted(dumped, stream, distinct=True)
@@ -343,7 +345,8 @@ def _streamed(cache_dir: Path, key: str, extension: str, stream: Callable[[Binar
     :func:`kept_dump` names it (None where the cache cannot be written)."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".inferred-{key}-", suffix=extension, dir=cache_dir)
+        handle, temporary = tempfile.mkstemp(prefix=f".inferred-{key}-{_WRITER}{os.getpid()}-", suffix=extension,
+                                             dir=cache_dir)
     except OSError:
         return None
     try:
@@ -443,16 +446,38 @@ def _remember(path: Path, write: Callable[[BinaryIO], object]) -> None:
         pass
 
 
+def _orphaned(name: str) -> bool:
+    """Whether a temporary file or folder of the cache names a process that has ended: one
+    stopped by a signal (a build stops its export processes when validation fails) leaves what it
+    was writing. Where processes cannot be looked up, only age tells."""
+    found = _WRITER_ID.search(name)
+    if found is None or os.name != "posix":
+        return False
+    try:
+        os.kill(int(found.group(1)), 0)  # no signal: only whether it is there
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError):
+        return False
+    return False
+
+
 #: How old a temporary cache file must be to count as left by a killed process (a write of the
 #: closure of 100,000 tools takes seconds, not an hour).
 _ABANDONED_AFTER = 3600.0
+
+
+#: What stands before the process id in the name of a temporary file or folder of the cache
+#: that names its writer (see :func:`_orphaned`).
+_WRITER = "pid"
+_WRITER_ID = re.compile(rf"-{_WRITER}(\d+)-")
 
 
 def _remove_abandoned(cache_dir: Path) -> None:
     limit = time.time() - _ABANDONED_AFTER
     for temporary in [*cache_dir.glob(".inferred-*"), *cache_dir.glob(".schema-*")]:  # see write_through
         try:
-            if temporary.stat().st_mtime < limit:
+            if temporary.stat().st_mtime < limit or _orphaned(temporary.name):
                 if temporary.is_dir():  # see write_closure
                     shutil.rmtree(temporary)
                 else:

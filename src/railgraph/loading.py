@@ -69,14 +69,17 @@ class Source:
     digest: bytes = b""
     #: Whether its triples may name a blank node (false where reading found none).
     blank_nodes: bool = True
+    #: The name it was read as (its path relative to the root, see :func:`read_source`), which
+    #: seeds its blank nodes' labels; empty where it was not read from its file.
+    name: str = ""
     #: Reads the file again, once :meth:`release` let go of the statements.
     _read_again: Callable[[], Source] | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph, digest: bytes = b"") -> Source:
+    def of_graph(cls, path: Path, graph_iri: URIRef, graph: Graph, digest: bytes = b"", name: str = "") -> Source:
         """A source read by rdflib (its graph is kept as it is)."""
         source = cls(path, graph_iri, tuple(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
-                                            for s, p, o in graph), digest=digest)
+                                            for s, p, o in graph), digest=digest, name=name)
         source.__dict__["graph"] = graph
         return source
 
@@ -96,8 +99,8 @@ class Source:
 
     def release(self, read_again: Callable[[], Source]) -> None:
         """Let go of the statements (the subjects are kept): ``read_again`` reads the file again
-        when they are asked for. Only for a source read from its file (with a digest)."""
-        if not self.digest:
+        when they are asked for. Only for a source read from its file (with a digest and a name)."""
+        if not (self.digest and self.name):
             raise ValueError(f"{self.path} was not read from its file: its statements cannot be read again")
         _ = self.subjects
         self.__dict__.pop("graph", None)
@@ -262,7 +265,8 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
     if known is not None:  # passed before with these bytes: only parsed
         reading = rdf_input.parse_checked(text, syntax, path)
         quads = numbered_blank_nodes(tuple(reading.quads), relative) if known else tuple(reading.quads)
-        return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest, blank_nodes=bool(known))
+        return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest, blank_nodes=bool(known),
+                      name=relative)
     reading = rdf_input.parse(text, syntax, path, max_literal_chars=max_literal_chars,
                               contexts=contexts)
     quads = tuple(reading.quads)
@@ -275,12 +279,13 @@ def read_source(path: Path, relative: str, *, max_bytes: int, max_literal_chars:
                               "blank nodes stably costs time that grows with the square of their number")
     if syntax in FORMATS.values() and _RDFLIB_ONLY.search(text):
         graph = _parse_rdflib(text, syntax, path, text.encode("utf-8"))
-        return Source.of_graph(path, graph_iri_for(relative), stable_blank_nodes(graph, relative), digest)
+        return Source.of_graph(path, graph_iri_for(relative), stable_blank_nodes(graph, relative), digest, relative)
     if checked is not None and key is not None:
         checked.passed(key, len(blank))
     if blank:
         quads = numbered_blank_nodes(quads, relative)
-    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest, blank_nodes=bool(blank))
+    return Source(path, graph_iri_for(relative), quads, dict(reading.prefixes), digest, blank_nodes=bool(blank),
+                  name=relative)
 
 
 def _blank_nodes(quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:

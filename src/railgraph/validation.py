@@ -184,6 +184,10 @@ def validate_fast(data: Graph, shapes: Graph, locate: Locator | None = None, *,
                     graph, _ = _check(data, store, canonical, *_found_in_turn(canonical, find), workers, rudof)
                 else:
                     known = {**(latest.parts if latest else {}), **(fingerprints or {})}
+                    if fingerprints is not None and any(isinstance(part, tuple) and part[0] not in known
+                                                        for part in parts):
+                        # made against the latest snapshot of any shapes (after a change of shapes)
+                        known = {**validation_cache.latest_parts(cache_dir), **known}
                     graph = _validate_changes(data, canonical, store, find, workers, rudof, base, parts,
                                               known, schema, cache_dir, shapes_key, data_key)
     return report_of(graph, locate)

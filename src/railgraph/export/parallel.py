@@ -80,12 +80,13 @@ class Pending:
         """Wait for the exports (or write them here, without workers) and return the files."""
         return files_of(self.outputs())
 
-    def outputs(self) -> dict[str, object]:
+    def outputs(self, *, take: bool = True) -> dict[str, object]:
         """Wait for the jobs (or run them here, without workers) and return each one's answer.
 
-        First, the jobs no child has begun are run here, from the last one back until one a
-        child has begun (the children take them in order): this process would only wait."""
-        names = list(self._jobs) if self._pending else []
+        First, unless ``take`` is false, the jobs no child has begun are run here, from the last
+        one back until one a child has begun (the children take them in order): this process
+        would only wait."""
+        names = list(self._jobs) if self._pending and take else []
         for index in reversed(range(len(names))):
             if not _claim(self._started, index):
                 break
