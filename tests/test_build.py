@@ -5,18 +5,23 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
+import railgraph.build as building
 from railgraph.atomic import MARKER
 from railgraph.build import BuildResult, build, release_date, write_atomically
+from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
 from railgraph.export import get_format
 from railgraph.export.catalog import SPDX
 from railgraph.namespaces import BASE, DCAT, INFERRED_GRAPH
+from railgraph.settings import Settings
 
 from .conftest import ROOT, TESTS
 from .graphs import parse_with_oxigraph, same_graph
@@ -370,17 +375,13 @@ def test_a_build_from_a_kept_store_starts_the_largest_dumps_first(tmp_path: Path
         "fingerprints", "catalogue.nt", "catalogue.ttl", "catalogue.jsonld"]  # the last build's sizes; none: 0
 
 
+#: The sources are let go of only where the asserted dumps are written by forked processes.
+_FORKING = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the exports are not forked")
+
+
+@_FORKING
 def test_a_build_that_lets_go_of_the_sources_writes_the_same_files(generated_root: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    import railgraph.build as building
-    from railgraph.catalogue import Catalogue
-    from railgraph.settings import Settings
-
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("the sources are let go of only where the dumps are written by forked processes")
-
     def built(name: str, formats: tuple[str, ...] = ("ttl", "nt", "jsonld"), *, site: bool = False,
               release: bool = True) -> tuple[Catalogue, dict[str, bytes]]:
         catalogue = Catalogue.load(generated_root, settings=Settings.resolve({"cache_dir": str(tmp_path / name)}))
@@ -410,19 +411,11 @@ def test_a_build_that_lets_go_of_the_sources_writes_the_same_files(generated_roo
     assert not read_again.exists()
 
 
+@_FORKING
 def test_a_build_after_a_change_of_shapes_reads_no_released_source_again(generated_root: Path, tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The forked process fingerprints only the sources no snapshot holds, whatever its shapes:
     validation finds the others there too, not in the files."""
-    import os
-    import shutil
-
-    import railgraph.build as building
-    from railgraph.catalogue import Catalogue
-    from railgraph.settings import Settings
-
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("the sources are let go of only where the dumps are written by forked processes")
     root = tmp_path / "root"
     shutil.copytree(generated_root, root)
     settings = Settings.resolve({"cache_dir": str(tmp_path / "cache")})

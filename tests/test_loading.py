@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from railgraph import loading
+from railgraph.catalogue import Catalogue
 from railgraph.errors import InputError
 from railgraph.loading import graph_iri_for, parse_file
 from railgraph.namespaces import BASE
@@ -269,8 +271,6 @@ _LICENCE = "bigcode-openrail-m-license-agreement.ttl"
 
 
 def _copied_catalogue(tmp_path: Path) -> Path:
-    import shutil
-
     root = tmp_path / "root"
     for folder in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / folder, root / folder)
@@ -280,8 +280,6 @@ def _copied_catalogue(tmp_path: Path) -> Path:
 
 
 def test_released_statements_are_read_again_from_the_file_when_asked_for(tmp_path: Path) -> None:
-    from railgraph.catalogue import Catalogue
-
     catalogue = Catalogue.load(_copied_catalogue(tmp_path))
     (source,) = [s for s in catalogue.sources if s.path.name == _LICENCE]
     quads, subjects = source.quads, source.subjects
@@ -291,8 +289,6 @@ def test_released_statements_are_read_again_from_the_file_when_asked_for(tmp_pat
 
 
 def test_a_released_source_whose_file_changed_is_refused(tmp_path: Path) -> None:
-    from railgraph.catalogue import Catalogue
-
     root = _copied_catalogue(tmp_path)
     catalogue = Catalogue.load(root)
     catalogue.release_sources()

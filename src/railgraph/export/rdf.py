@@ -143,6 +143,12 @@ def serialize_lines(document: bytes, fmt: Format, prefixes: Mapping[str, str] | 
         return ox.serialize(ox.parse(ordered, format=ox.RdfFormat.N_TRIPLES),
                             format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
 
+    return _document(write, fmt, prefixes)
+
+
+def _document(write: Callable[[dict[str, str]], bytes], fmt: Format, prefixes: Mapping[str, str] | None) -> bytes:
+    """What ``write`` makes with the prefixes chosen for ``fmt``: RDF/XML with every one of
+    ``prefixes``, Turtle with those that need no escaping (see :func:`_with_prefixes`)."""
     return write(dict(sorted((prefixes or {}).items()))) if fmt.name == "rdfxml" else _with_prefixes(write, prefixes)
 
 
@@ -162,7 +168,7 @@ def serialize_sorted_file(path: Path, fmt: Format, prefixes: Mapping[str, str] |
     def write(chosen: dict[str, str]) -> bytes:
         return ox.serialize(statements(), format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
 
-    return write(dict(sorted((prefixes or {}).items()))) if fmt.name == "rdfxml" else _with_prefixes(write, prefixes)
+    return _document(write, fmt, prefixes)
 
 
 #: The bytes of lines :func:`serialize_sorted_file` reads at once, about.
