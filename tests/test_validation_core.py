@@ -210,6 +210,38 @@ def test_each_chunk_is_checked_on_the_data_it_reads_only(monkeypatch: pytest.Mon
         "of the value of ex:parent, only its type"
 
 
+def test_each_engine_reads_the_shapes_once_and_each_chunk_leaves_nothing_behind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shapes target their focus nodes through marker triples in each chunk's data, so that
+    an engine reads them once, whatever the chunks; a chunk's data is rolled back once checked."""
+    data = Graph().parse(data=WELL_FORMED, format="turtle")
+    shapes = Graph().parse(data=SHAPES, format="turtle")
+    expected = validation.validate(data, shapes)
+    calls: dict[str, list[pyrudof.Rudof]] = {"read_shacl": [], "validate_shacl": []}
+    held_after: list[int] = []
+    for name in calls:
+        original = getattr(validation_core.pyrudof.Rudof, name)
+
+        def recorded(engine, *args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            calls[_name].append(engine)
+            return _original(engine, *args, **kwargs)
+
+        monkeypatch.setattr(validation_core.pyrudof.Rudof, name, recorded)
+    rollback = validation_core.pyrudof.Rudof.rollback_staging
+
+    def rolled_back(engine):  # type: ignore[no-untyped-def]
+        rollback(engine)
+        held_after.append(len(held(engine)))
+
+    monkeypatch.setattr(validation_core.pyrudof.Rudof, "rollback_staging", rolled_back)
+    monkeypatch.setattr(validation_core, "CHUNK", 1)
+    monkeypatch.setattr(validation_core, "ENGINES", 1)
+    fast = validation.validate_fast(data, shapes, workers=1)
+    assert results(fast) == results(expected)
+    assert len(calls["validate_shacl"]) == 3 and len(calls["read_shacl"]) == 1
+    assert held_after == [1, 1, 1], "the class hierarchy alone stays between chunks"
+
+
 def test_engines_checking_chunks_at_once_report_what_one_reports_in_the_chunks_order(
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = Graph().parse(data=WELL_FORMED, format="turtle")
