@@ -221,7 +221,7 @@ def _marked(shapes: Graph, targets: Targets) -> tuple[bytes, dict[Node, list[byt
     mark it as a focus node of its shapes."""
     text = shapes.serialize(format="nt", encoding="utf-8")
     lines, markers = [text], {}
-    for number, (shape, nodes) in enumerate(sorted(targets.items())):
+    for number, (shape, nodes) in enumerate(targets.items()):
         marker = f"<{_MARKER}{number}>"
         lines.append(f"{shape.n3()} <{SH.targetSubjectsOf}> {marker} .\n".encode())
         for node in nodes:
