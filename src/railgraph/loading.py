@@ -27,7 +27,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
-from . import rdf_input
+from . import rdf_input, split_reading
 from .checked_sources import CheckedSources
 from .errors import InputError
 from .namespaces import BASE, GRAPH, PREFIXES
@@ -335,12 +335,13 @@ def stable_blank_nodes(graph: Graph, seed: str) -> Graph:
 
 def load_sources(root: Path, folders: list[Path], *, max_bytes: int, max_literal_chars: int,
                  checked: CheckedSources | None = None) -> list[Source]:
-    """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name).
+    """Parse every RDF file in ``folders`` (paths inside ``root`` keep their relative name), in
+    two processes where they are many (see :mod:`railgraph.split_reading`).
 
     ``checked``: see :func:`read_source`; it is saved once every file has been read."""
-    sources = [read_source(path, relative_name(path, root, folder), max_bytes=max_bytes,
-                           max_literal_chars=max_literal_chars, checked=checked)
-               for folder in folders for path in source_files(folder)]
+    files = [(path, relative_name(path, root, folder)) for folder in folders for path in source_files(folder)]
+    sources = split_reading.read_all(files, lambda path, name, checked: read_source(
+        path, name, max_bytes=max_bytes, max_literal_chars=max_literal_chars, checked=checked), checked)
     check_single_owner(sources)
     if checked is not None:
         checked.save()
