@@ -160,13 +160,11 @@ def serialize_sorted_file(path: Path, fmt: Format, prefixes: Mapping[str, str] |
         raise UsageError(f"{fmt.name} is not a graph format written from a sorted file",
                          hint="choose one of ttl, rdfxml")
 
-    def statements() -> Iterator[ox.Triple]:
-        with path.open("rb") as reading:
-            for part in _subject_parts(reading):
-                yield from ox.parse(_by_subject([line[:-1] for line in part]), format=ox.RdfFormat.N_TRIPLES)
-
     def write(chosen: dict[str, str]) -> bytes:
-        return ox.serialize(statements(), format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
+        with path.open("rb") as reading:  # chained in C: no Python frame per statement
+            parsed = (ox.parse(_by_subject([line[:-1] for line in part]), format=ox.RdfFormat.N_TRIPLES)
+                      for part in _subject_parts(reading))
+            return ox.serialize(chain.from_iterable(parsed), format=_OXIGRAPH_FORMATS[fmt.name], prefixes=chosen)
 
     return _document(write, fmt, prefixes)
 
@@ -295,12 +293,13 @@ def _by_graph(quads: list[ox.Quad]) -> list[ox.Quad]:
 def _without_unused_prefixes(document: bytes) -> bytes:
     """``document`` (Turtle or TriG) without the ``@prefix`` lines its statements do not use."""
     header: list[bytes] = []
-    rest = document
-    while rest.startswith(b"@prefix "):
-        line, _, rest = rest.partition(b"\n")
-        header.append(line)
-    used = sorted(line for line in header if line.split(b" ", 2)[1] in rest)  # b"name:" appears
-    return b"".join(line + b"\n" for line in used) + rest
+    start = 0  # offsets, not partitions: each partition copied the rest (4 s at 100,000 tools)
+    while document.startswith(b"@prefix ", start):
+        end = document.find(b"\n", start) + 1 or len(document)
+        header.append(document[start:end])
+        start = end
+    used = sorted(line for line in header if document.find(line.split(b" ", 2)[1], start) != -1)  # b"name:"
+    return b"".join(used) + memoryview(document)[start:]
 
 
 def _compact(statements: Iterable[compact.Statement], graph: Callable[[], Graph],
