@@ -295,7 +295,7 @@ def test_an_export_that_fails_leaves_the_earlier_dist_and_no_staging(failure: st
         monkeypatch.setattr(build_module, "write_files", full)
         expected = InputError
     with pytest.raises(expected) as raised:
-        build(catalogue, out, formats=("nt",), site=False)
+        build(catalogue, out, formats=("nt", "csv"), site=False)
     if failure == "full disk":
         assert str(raised.value).startswith(f"{out}: cannot write the build: No space left on device")
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "catalogue.ttl"]
@@ -316,7 +316,7 @@ def test_the_build_fills_its_store_without_a_graph_per_source_and_lets_it_go(tmp
         return render(each)
 
     monkeypatch.setattr("railgraph.build.table_chunks", seen)
-    result = build(catalogue, tmp_path / "dist", ("nt", "trig"), site=False)
+    result = build(catalogue, tmp_path / "dist", ("nt", "trig", "csv"), site=False)
     assert result.ok
     assert json.loads((tmp_path / "graphs.json").read_text()) == [str(INFERRED_GRAPH)]
     assert catalogue.whole_store and "_memory_store" not in catalogue.__dict__, "the partial store is let go of"

@@ -141,7 +141,7 @@ def test_unwritable_output_exits_2_naming_the_path(run_cli, tmp_path: Path) -> N
 
 def test_build_writes_dist_and_a_summary_and_no_site_skips_the_site(run_cli, tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    result = run_cli("build", "--out", str(out), "--no-site", "--formats", "ttl,jsonld-framed")
+    result = run_cli("build", "--out", str(out), "--no-site", "--formats", "ttl,jsonld-framed,csv")
     assert result.code == 0, result.err
     assert "validation: conforms" in result.out
     assert "catalogue-framed.jsonld" in result.out and "csv/tools.csv" in result.out
@@ -150,8 +150,24 @@ def test_build_writes_dist_and_a_summary_and_no_site_skips_the_site(run_cli, tmp
         "catalog.ttl", "catalog.jsonld", "validation.json", "validation.ttl", ".railgraph-output",
         ".railgraph-build.json"}
     assert "describe" in result.err, "the build reports its phases"
-    again = run_cli("build", "--out", str(out), "--no-site", "--formats", "ttl,jsonld-framed")
+    again = run_cli("build", "--out", str(out), "--no-site", "--formats", "ttl,jsonld-framed,csv")
     assert again.code == 0 and "is up to date" in again.out, "an unchanged catalogue is not rebuilt"
+
+
+def test_build_writes_the_tables_only_where_the_formats_hold_csv(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = run_cli("build", "--out", str(out), "--no-site", "--formats", "nt")
+    assert result.code == 0, result.err
+    assert not (out / "csv").exists() and "csv/" not in result.out
+    assert b"csv/" not in (out / "catalog.ttl").read_bytes(), "the description lists no tables"
+    assert "export inferred" in result.err and "csv" not in result.err, "the phases name no tables"
+
+
+def test_build_refuses_an_unknown_format_before_reading_the_catalogue(run_cli, tmp_path: Path) -> None:
+    result = run_cli("build", "--out", str(tmp_path / "dist"), "--no-site", "--formats", "nt,xlsx")
+    assert result.code == 2
+    assert "unknown export format 'xlsx'" in result.err and "csv" in result.err
+    assert "loading" not in result.err and not (tmp_path / "dist").exists()
 
 
 def test_export_csv_writes_a_folder_of_tables(run_cli, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from railgraph.errors import InputError
 from railgraph.export.catalog import Statistics, catalogue_examples
 from railgraph.settings import Settings
 
-FORMATS = ("nt", "ttl", "jsonld", "trig")
+FORMATS = ("nt", "ttl", "jsonld", "trig", "csv")
 TOOL = "https://w3id.org/railgraph/id/tool/synthetic-tool-"
 ROBUSTNESS = "<https://w3id.org/railgraph/vocab/objective/robustness>"
 FAIRNESS = "<https://w3id.org/railgraph/vocab/objective/fairness>"
@@ -194,10 +194,10 @@ def test_what_an_edit_drops_is_collected_though_what_is_kept_is_frozen(root: Pat
 
 def test_what_a_watching_process_keeps_is_left_out_of_later_collections(root: Path, tmp_path: Path) -> None:
     kept = Catalogue.load(root, settings=Settings.resolve({"cache_dir": str(tmp_path / "cache")}))
-    assert build(kept, tmp_path / "out", ("nt",), site=False, reuse=True).ok
+    assert build(kept, tmp_path / "out", ("nt", "csv"), site=False, reuse=True).ok
     gc.unfreeze()
     try:
-        prepare_to_rebuild(kept, ("nt",))
+        prepare_to_rebuild(kept, ("nt", "csv"))
         assert kept.kept_tables is not None
         parts = kept.kept_tables.parts.parts
         assert gc.is_tracked(parts) and gc.get_freeze_count() > 0

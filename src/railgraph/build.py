@@ -24,7 +24,7 @@ from .atomic import (Chunks, Staging, Written, replace_folder, staged_folder, wr
                      write_files)
 from .build_stamp import STAMP_FILE, stamp
 from .catalogue import Catalogue
-from .errors import InputError
+from .errors import InputError, UsageError
 from .export import FORMATS, Format, get_format, parallel, pieces
 from .export.catalog import Statistics, describe, statistics_of
 from .export.rdf import serialize_lines
@@ -34,7 +34,7 @@ from .namespaces import PREFIXES
 from .validation import ValidationReport
 from .validation_cache import Fingerprints
 
-__all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "prepare_to_rebuild", "release_date",
+__all__ = ["DEFAULT_FORMATS", "BuildResult", "build", "check_formats", "prepare_to_rebuild", "release_date",
            "write_atomically", "write_file_atomically"]
 
 #: How long an export takes, roughly, against the others (the costliest are started first).
@@ -63,8 +63,8 @@ _RELEASE_FROM = 500_000
 #: (Turtle is assembled from pieces, see :mod:`railgraph.export.pieces`): with N-Triples chosen,
 #: one job writes ``catalogue.nt`` and makes them from its lines.
 _FROM_LINES = ("rdfxml",)
-#: Every export format; ``--formats`` may choose fewer.
-DEFAULT_FORMATS = tuple(FORMATS)
+#: Every export format, the CSV tables last (a folder, ``csv/``); ``--formats`` may choose fewer.
+DEFAULT_FORMATS = (*FORMATS, _TABLES)
 Step = Callable[[str], None]
 
 
@@ -89,9 +89,10 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
           release: bool = False) -> BuildResult:
     """Infer, validate and, when the catalogue conforms, write every export into ``out``.
 
-    ``out`` receives ``catalogue.*`` (one file per format), ``inferred.ttl``/``.nt``, ``csv/``
-    (one table per class and its CSVW metadata), ``catalog.ttl``/``.jsonld`` (the DCAT-AP and
-    VoID description of those files), ``validation.*`` and, unless ``site`` is false, ``site/``.
+    ``out`` receives ``catalogue.*`` (one file per format), ``csv/`` where ``formats`` holds
+    ``csv`` (one table per class and its CSVW metadata), ``inferred.ttl``/``.nt``,
+    ``catalog.ttl``/``.jsonld`` (the DCAT-AP and VoID description of those files),
+    ``validation.*`` and, unless ``site`` is false, ``site/``.
     With ``key`` (see :mod:`railgraph.build_stamp`), a stamp lets the next build see it is up to date.
 
     The exports are written into a fresh folder beside ``out`` by the processes that make them,
@@ -117,6 +118,13 @@ def build(catalogue: Catalogue, out: Path, formats: Sequence[str] = DEFAULT_FORM
             catalogue.forget_partial_store(keep)
 
 
+def check_formats(formats: Sequence[str]) -> None:
+    """Refuse a name among ``formats`` that is not one of :data:`DEFAULT_FORMATS`."""
+    unknown = [name for name in formats if name not in DEFAULT_FORMATS]
+    if unknown:
+        raise UsageError(f"unknown export format {unknown[0]!r}", hint=f"choose among {', '.join(DEFAULT_FORMATS)}")
+
+
 def prepare_to_rebuild(catalogue: Catalogue, formats: Sequence[str]) -> None:
     """Ready ``catalogue`` to be built into ``formats`` again after an edit (``build --watch``,
     once a build is reported, or on finding the output folder up to date): its store filled, its
@@ -128,7 +136,8 @@ def prepare_to_rebuild(catalogue: Catalogue, formats: Sequence[str]) -> None:
     if catalogue.asserted_counts is None:
         catalogue.asserted_counts = Statistics.of_store(catalogue.oxstore)
     _ = catalogue.examples  # kept through the edits that do not touch them
-    prepare_tables(catalogue)
+    if _TABLES in formats:
+        prepare_tables(catalogue)
     _read_ahead(catalogue, formats)
     # what the process keeps between builds (millions of objects: the pieces, the tables' parts)
     # is left out of later collections, one of which took 1.1 s of a rebuild at 100,000 tools;
@@ -157,7 +166,10 @@ def _read_ahead(catalogue: Catalogue, formats: Sequence[str]) -> None:
 
 def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: bool, step: Step,
            key: str | None, release: bool) -> BuildResult:
-    chosen = sorted((get_format(name) for name in formats), key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
+    check_formats(formats)
+    tables = _TABLES in formats
+    chosen = sorted((get_format(name) for name in formats if name != _TABLES),
+                    key=lambda fmt: _COST.get(fmt.name, 0), reverse=True)
     # the asserted dumps need only the sources: they are written while the store is filled and
     # closed; what reads the store is written while the catalogue is validated
     early = [fmt for fmt in chosen if not (fmt.view or fmt.quads)]
@@ -178,8 +190,9 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         # one job: the Turtle is written from the sorted N-Triples, which two jobs would each make;
         # the N-Triples are the closure as the cache keeps it, written there off the longest chain
         entailed[_INFERRED_DUMPS] = _inferred_dumps(staging, out, _INFERRED_FORMATS)
-        entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
-                                                                   for name, data in table_chunks(c).items()})
+        if tables:
+            entailed[_TABLES] = _writing(staging, out, _TABLES, lambda c: {f"csv/{name}": data
+                                                                       for name, data in table_chunks(c).items()})
         entailed[_STATISTICS] = statistics_of
         entailed[_EXAMPLES] = lambda c: c.examples
         _ = catalogue.source_groups  # what the exports kept in pieces are cut along: found once, here
@@ -190,7 +203,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
             # examples made here, kept through most edits (a child would find them again: 1.1 s),
             # and the tables, where this process kept what the last ones were made of (see prepare_tables)
             here = {_EXAMPLES: entailed.pop(_EXAMPLES)}
-            if catalogue.kept_tables is not None:
+            if tables and catalogue.kept_tables is not None:
                 here[_TABLES] = entailed.pop(_TABLES)
             first, second, growth = {**_largest_first(asserted, out), **entailed}, {}, 0.0
             most = 1
@@ -206,7 +219,8 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
             if dumps.forked and dumps.finished():  # their answers are kept; the memory they held is
                 dumps.close()  # freed for the later exports' processes
             with parallel.start(catalogue, second, growth=_VALIDATION_GROWTH, alongside=True) as more:
-                step(f"validate; export {', '.join([*(fmt.name for fmt in later), 'inferred', 'csv'])}")
+                more_exports = [*(fmt.name for fmt in later), _INFERRED_DUMPS, *([_TABLES] if tables else [])]
+                step(f"validate; export {', '.join(more_exports)}")
                 # made by a forked process beside inference; without one, validation makes them
                 # beside pyrudof, rather than this process before validation
                 fingerprints = cast(dict[str, Fingerprints], dumps.output(_FINGERPRINTS)) \
@@ -229,7 +243,7 @@ def _build(catalogue: Catalogue, out: Path, formats: Sequence[str], *, site: boo
         statistics = cast(tuple[Statistics, Statistics], outputs[_STATISTICS])
         catalogue.asserted_counts = statistics[0]  # kept with the store, which reread() brings up to date
         written: dict[str, Written] = {}
-        for name in [*asserted, *exports, _INFERRED_DUMPS, _TABLES]:
+        for name in [*asserted, *exports, _INFERRED_DUMPS, *([_TABLES] if tables else [])]:
             if name != _FINGERPRINTS:
                 written.update(cast(dict[str, Written], outputs[name]))
         files = {"validation.json": report.to_json().encode("utf-8")}

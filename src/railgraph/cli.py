@@ -101,10 +101,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @catalogue_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: dist). Replaced atomically.")
-@click.option("--formats", default=",".join(EXPORT_FORMATS[:-1]), show_default=True,
-              help="Comma-separated catalogue formats: ttl, nt, jsonld, rdfxml, nq, trig, "
-                   "jsonld-framed (the CSV tables, the DCAT description and the inferred "
-                   "triples are always written).")
+@click.option("--formats", default=",".join(EXPORT_FORMATS), show_default=True,
+              help="Comma-separated export formats: ttl, nt, jsonld, rdfxml, nq, trig, "
+                   "jsonld-framed, csv (the tables, in csv/). The DCAT description and the "
+                   "inferred triples are always written.")
 @click.option("--no-site", is_flag=True, help="Skip the static HTML site (dist/site/).")
 @click.option("--force", is_flag=True, help="Build even when the output folder is up to date.")
 @click.option("--watch", is_flag=True,
@@ -115,7 +115,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: str,
           no_site: bool, force: bool, watch: bool, interval: float) -> None:
     """Load, infer, validate and export the catalogue into dist/ (unless it is up to date)."""
-    from .build import build as run_build, prepare_to_rebuild, release_date
+    from .build import build as run_build, check_formats, prepare_to_rebuild, release_date
     from .build_stamp import build_key, up_to_date
     from .resources import find_root
 
@@ -123,6 +123,7 @@ def build(root: Path | None, data: tuple[Path, ...], out: Path | None, formats: 
     settings = Settings.resolve({"root": root})
     out_dir = out or Path(settings["out"])
     names = tuple(f.strip() for f in formats.split(",") if f.strip())
+    check_formats(names)  # before the catalogue is read
     source_root = find_root(settings["root"])
 
     def key_now() -> str:
