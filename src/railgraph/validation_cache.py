@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,7 @@ Part = Lines | Kept
 _KEPT = "kept "
 
 _MASK = 2**64 - 1
+_QUOTE = ord('"')  # an N-Triples literal's first byte
 
 
 @dataclass(frozen=True)
@@ -130,20 +132,20 @@ def fingerprints_of_lines(lines: Iterable[bytes]) -> Fingerprints:
 
     Sums (not exclusive or) count a line held twice twice, so fingerprints of parts add up to
     those of their merge (see :func:`merged`)."""
-    subject_of: dict[bytes, int] = {}
-    object_of: dict[bytes, int] = {}
+    subject_of: defaultdict[bytes, int] = defaultdict(int)  # summed whole, cut to 64 bits at the end
+    object_of: defaultdict[bytes, int] = defaultdict(int)
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes  # this loop sees every triple
     for line in lines:  # a line feed inside a literal is escaped
         statement = line.rstrip(b"\n")[:-2]  # without " ."
         if not statement:
             continue
-        subject, _, rest = statement.partition(b" ")
-        obj = rest.partition(b" ")[2]
-        value = int.from_bytes(hashlib.blake2b(statement, digest_size=8).digest(), "big")
-        subject_of[subject] = (subject_of.get(subject, 0) + value) & _MASK
-        if not obj.startswith(b'"'):
-            object_of[obj] = (object_of.get(obj, 0) + value) & _MASK
-    return {node.decode("utf-8"): (subject_of.get(node, 0), object_of.get(node, 0))
-            for node in subject_of.keys() | object_of}
+        subject, _, obj = statement.split(b" ", 2)  # IRIs and blank nodes hold no space
+        value = from_bytes(blake2b(statement, digest_size=8).digest(), "big")
+        subject_of[subject] += value
+        if obj[0] != _QUOTE:
+            object_of[obj] += value
+    return {node.decode("utf-8"): (subject_of.get(node, 0) & _MASK, object_of.get(node, 0) & _MASK)
+            for node in subject_of.keys() | object_of.keys()}
 
 
 def fingerprints_of(parts: Sequence[Part], known: Mapping[str, Fingerprints]) -> dict[str, Fingerprints]:
